@@ -1,0 +1,99 @@
+"""liqcalc core: exchange-exact liquidation maths for isolated and cross margin.
+
+Pure: no network, no logging, no printing, no environment; the only file it reads is its bundled tier
+data (``core/tier_tables``), on first use. Every front end (Telegram bot, Excel functions, the ``liq``
+terminal command) translates its input into these functions and formats what they return.
+
+Layers:
+    formula  ``liquidation_price``, ``bankruptcy_price``, ``PositionLeg`` (and ``_bulk`` twins)
+    tiers    ``TierTable``, ``liquidation_price_tiered`` (bracket re-checked at the liquidation price)
+    product  ``parse_trade`` → ``TradeRequest`` → ``calculate`` → ``LiquidationResult``;
+             ``compare_margin_modes``, ``cross_account``, PnL, sizing, funding.
+"""
+
+from core.bulk import liquidation_price_bulk, liquidation_price_tiered_bulk, pnl_bulk, position_size_bulk
+from core.calculator import across_venues, calculate, calculate_sides, compare_margin_modes, resolve_position, table_for
+from core.cross import CrossAccountRequest, CrossAccountResult, CrossPositionInput, CrossPositionResult, cross_account
+from core.enums import ContractType, FeeModel, MarginMode, MMBasis, Side
+from core.errors import (
+    CoreError,
+    InvalidInputError,
+    NoLiquidationError,
+    ParseError,
+    TierNotFoundError,
+    TradeCallError,
+    UnsupportedError,
+)
+from core.funding import funding_paid, liquidation_after_funding, periods_until_liquidation
+from core.grammar import parse_cross_account, parse_trade
+from core.liquidation import PositionLeg, bankruptcy_price, liquidation_price
+from core.models import LiquidationResult, MarginComparison, Position, TierUsed, TradeRequest
+from core.pnl import DcaStep, PnlResult, average_entry, dca_ladder, pnl, pnl_report, target_price
+from core.sizing import SizingResult, StopCheck, max_safe_leverage, position_size, size_for_risk, stop_check
+from core.tier_data import bundled_tier_tables, tier_table
+from core.tiers import Tier, TierTable, liquidation_price_tiered
+from core.venues import VENUES, Venue, get_venue
+
+__all__ = [
+    "VENUES",
+    "ContractType",
+    "CoreError",
+    "CrossAccountRequest",
+    "CrossAccountResult",
+    "CrossPositionInput",
+    "CrossPositionResult",
+    "DcaStep",
+    "FeeModel",
+    "InvalidInputError",
+    "LiquidationResult",
+    "MMBasis",
+    "MarginComparison",
+    "MarginMode",
+    "NoLiquidationError",
+    "ParseError",
+    "PnlResult",
+    "Position",
+    "PositionLeg",
+    "Side",
+    "SizingResult",
+    "StopCheck",
+    "Tier",
+    "TierNotFoundError",
+    "TierTable",
+    "TierUsed",
+    "TradeCallError",
+    "TradeRequest",
+    "UnsupportedError",
+    "Venue",
+    "across_venues",
+    "average_entry",
+    "bankruptcy_price",
+    "bundled_tier_tables",
+    "calculate",
+    "calculate_sides",
+    "compare_margin_modes",
+    "cross_account",
+    "dca_ladder",
+    "funding_paid",
+    "get_venue",
+    "liquidation_after_funding",
+    "liquidation_price",
+    "liquidation_price_bulk",
+    "liquidation_price_tiered",
+    "liquidation_price_tiered_bulk",
+    "max_safe_leverage",
+    "parse_cross_account",
+    "parse_trade",
+    "periods_until_liquidation",
+    "pnl",
+    "pnl_bulk",
+    "pnl_report",
+    "position_size",
+    "position_size_bulk",
+    "resolve_position",
+    "size_for_risk",
+    "stop_check",
+    "table_for",
+    "target_price",
+    "tier_table",
+]

@@ -1,0 +1,325 @@
+"""The product layer for one trade: size it, pick the venue's rules, and build the answer card.
+
+``calculate(request)`` is what every front end calls for ``/liq``, ``LIQ_PRICE`` and ``liq``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from core.enums import ContractType, FeeModel, MarginMode, MMBasis, Side
+from core.errors import CoreError, InvalidInputError
+from core.liquidation import bankruptcy_price
+from core.models import LiquidationResult, MarginComparison, Position, TierUsed, TradeRequest
+from core.tier_data import tier_table
+from core.tiers import BoundUnit, TierTable, liquidation_price_tiered
+from core.venues import VENUES, Venue, get_venue, round_price
+
+__all__ = [
+    "DEFAULT_SYMBOL",
+    "DEFAULT_VENUE",
+    "VenueQuote",
+    "across_venues",
+    "calculate",
+    "calculate_sides",
+    "card",
+    "compare_margin_modes",
+    "resolve_position",
+    "table_for",
+]
+
+DEFAULT_VENUE = "standard"
+DEFAULT_SYMBOL = "BTC"
+DEFAULT_INVERSE_CONTRACT_SIZE = 100.0  # USD per contract (Binance COIN-M BTCUSD)
+COMPARED_VENUES = ("binance", "bybit", "okx", "gate", "hyperliquid")
+_REL_TOL = 1e-6
+
+
+def table_for(request: TradeRequest, venue: Venue) -> TierTable:
+    """The bracket table that applies: the user's MMR, the venue's flat rate, or its bundled table."""
+    symbol = request.symbol or DEFAULT_SYMBOL
+    cs = request.contract_size or (DEFAULT_INVERSE_CONTRACT_SIZE if request.contract is ContractType.INVERSE else 1)
+    if request.mmr is not None:
+        return TierTable.flat(
+            request.mmr,
+            request.maintenance_amount or 0.0,
+            venue=venue.key,
+            symbol=symbol,
+            contract=request.contract,
+            contract_size=cs,
+            source="your MMR",
+        )
+    if venue.tier_venue is None:
+        return TierTable.flat(
+            venue.flat_mmr,
+            request.maintenance_amount or 0.0,
+            venue=venue.key,
+            symbol=symbol,
+            contract=request.contract,
+            contract_size=cs,
+            source=f"{venue.name} flat MMR",
+        )
+    table = tier_table(venue.tier_venue, symbol, request.contract)
+    if request.contract_size is not None and request.contract is ContractType.INVERSE:
+        table = table.model_copy(update={"contract_size": request.contract_size})
+    return table
+
+
+def resolve_position(request: TradeRequest, side: Side, table: TierTable) -> Position:
+    """Turn the trader's two-of-four size inputs into one consistent position.
+
+    Raises:
+        InvalidInputError: inconsistent sizes, or cross without a wallet balance.
+    """
+    entry = request.entry_price
+    inverse = request.contract is ContractType.INVERSE
+    cs = table.contract_size if inverse else 1.0
+    lev, margin = request.leverage, request.margin
+    # notional in the settlement currency (quote for linear, coin for inverse)
+    from_size = None
+    if request.quantity is not None:
+        from_size = request.quantity * cs / entry if inverse else request.quantity * entry
+    if request.notional is not None:
+        from_notional = request.notional / entry if inverse else request.notional
+        if from_size is not None and not math.isclose(from_size, from_notional, rel_tol=_REL_TOL):
+            raise InvalidInputError(
+                f"quantity {request.quantity:g} and notional {request.notional:g} disagree at entry {entry:g}; "
+                "give only one of them",
+                field="notional",
+            )
+        from_size = from_notional
+    if from_size is None:
+        assert lev is not None and margin is not None  # guaranteed by TradeRequest
+        notional = margin * lev
+    else:
+        notional = from_size
+        if lev is not None and margin is not None and not math.isclose(margin * lev, notional, rel_tol=_REL_TOL):
+            raise InvalidInputError(
+                f"margin {margin:g} × leverage {lev:g}x = {margin * lev:,.2f}, but the position is "
+                f"{notional:,.2f}; give two of margin, leverage and size",
+                field="margin",
+            )
+        if lev is None and margin is not None:
+            lev = notional / margin
+        if margin is None and lev is not None:
+            margin = notional / lev
+    quantity = notional * entry / cs if inverse else notional / entry
+    if request.margin_mode is MarginMode.ISOLATED:
+        assert margin is not None
+        wallet = margin + request.added_margin
+    else:
+        if request.wallet_balance is None:
+            raise InvalidInputError(
+                "cross margin uses the whole wallet: add the balance, like bal 10000", field="wallet_balance"
+            )
+        wallet = request.wallet_balance
+        if margin is not None and wallet < margin * (1 - _REL_TOL):
+            raise InvalidInputError(
+                f"wallet balance {wallet:,.2f} is below the position's margin {margin:,.2f}; "
+                "give a larger balance or a smaller position",
+                field="wallet_balance",
+            )
+    if lev is not None:
+        table.check_leverage(lev, quantity, entry)
+    else:
+        table.index_at(table.size(quantity, entry))  # the size must fit the table
+    return Position(
+        side=side,
+        margin_mode=request.margin_mode,
+        contract=request.contract,
+        contract_size=cs,
+        entry_price=entry,
+        mark_price=request.mark_price or entry,
+        quantity=quantity,
+        notional_quote=notional * entry if inverse else notional,
+        notional_settle=notional,
+        leverage=lev,
+        initial_margin=margin,
+        wallet_balance=wallet,
+    )
+
+
+def calculate(request: TradeRequest, side: Side | None = None) -> LiquidationResult:
+    """The answer card for one side of a trade (``side`` overrides the request's side).
+
+    Raises:
+        CoreError: an input the venue cannot price (unknown symbol, leverage above the bracket, …).
+    """
+    chosen = side or request.side
+    if chosen is None:
+        raise InvalidInputError("say long or short", field="side")
+    venue = get_venue(request.venue or DEFAULT_VENUE)
+    table = table_for(request, venue)
+    position = resolve_position(request, chosen, table)
+    return card(position, request, venue=venue, table=table)
+
+
+def card(position: Position, request: TradeRequest, *, venue: Venue, table: TierTable) -> LiquidationResult:
+    """The answer card of a resolved position on a venue's rules and table (``request`` for notes)."""
+    chosen = position.side
+    taker = venue.taker_fee_rate if request.taker_fee_rate is None else request.taker_fee_rate
+    solved = liquidation_price_tiered(
+        chosen,
+        position.entry_price,
+        position.quantity,
+        position.wallet_balance,
+        table=table,
+        taker_fee_rate=taker,
+        fee_model=venue.fee_model,
+        mm_basis=venue.mm_basis,
+    )
+    bankrupt = bankruptcy_price(
+        chosen,
+        position.entry_price,
+        position.quantity,
+        position.wallet_balance,
+        contract=position.contract,
+        contract_size=position.contract_size,
+        taker_fee_rate=taker,
+        fee_model=venue.fee_model,
+    )
+    exact = solved.price
+    shown = exact
+    if exact is not None and venue.rounds_to_tick:
+        shown = round_price(exact, table.tick_size, chosen)
+    if bankrupt is not None and venue.rounds_to_tick:
+        bankrupt = round_price(bankrupt, table.tick_size, chosen)
+    entry_tier = table.tier_at(position.quantity, position.entry_price)
+    fee_in_mmr = taker if venue.fee_model is FeeModel.TAKER_IN_MMR else 0.0
+    mm_entry = (
+        table.size_settle(position.quantity, position.entry_price) * (entry_tier.mmr + fee_in_mmr)
+        - entry_tier.maintenance_amount
+    )
+    mm_liq = None
+    if exact is not None:
+        basis_price = exact if venue.mm_basis is MMBasis.LIQUIDATION else position.entry_price
+        mm_liq = (
+            table.size_settle(position.quantity, basis_price) * (solved.tier.mmr + fee_in_mmr)
+            - solved.tier.maintenance_amount
+        )
+    already = exact is not None and chosen.sign * (exact - position.entry_price) >= 0
+    return LiquidationResult(
+        venue=venue.key,
+        venue_name=venue.name,
+        symbol=table.symbol if table.symbol != "ANY" else (request.symbol or DEFAULT_SYMBOL),
+        settle_currency=table.symbol if position.contract is ContractType.INVERSE else "USDT",
+        position=position,
+        liquidation_price=shown,
+        liquidation_price_exact=exact,
+        bankruptcy_price=bankrupt,
+        move_to_liquidation=None if shown is None else shown / position.entry_price - 1,
+        move_to_liquidation_from_mark=None if shown is None else shown / position.mark_price - 1,
+        distance_to_liquidation=None if shown is None else shown - position.entry_price,
+        maintenance_margin_at_entry=mm_entry,
+        maintenance_margin_at_liquidation=mm_liq,
+        max_loss=position.wallet_balance,
+        effective_leverage=position.notional_settle / position.wallet_balance,
+        tier=_tier_used(table, solved.tier_index),
+        already_liquidated=already,
+        no_liquidation_reason=None if exact is not None else _why_not(position),
+        notes=_notes(venue, table, position, request, taker),
+    )
+
+
+def calculate_sides(request: TradeRequest) -> tuple[LiquidationResult, ...]:
+    """One card per side: the request's side, or long and short when it names none."""
+    sides = (request.side,) if request.side is not None else (Side.LONG, Side.SHORT)
+    return tuple(calculate(request, side) for side in sides)
+
+
+def compare_margin_modes(request: TradeRequest, wallet_balance: float | None = None) -> MarginComparison:
+    """The same trade isolated and cross for one account balance, side by side.
+
+    For the $10,000 account, 50,000 entry, 10x, $1,000 margin: isolated 45,250 vs cross 250 on the
+    textbook formula, and no positive liquidation price on Binance's (the wallet equals the notional).
+    The popular "~5,250" for cross double-counts the margin (it assumes only 9,000 backs the trade).
+    """
+    balance = wallet_balance if wallet_balance is not None else request.wallet_balance
+    if balance is None:
+        raise InvalidInputError("comparing needs the account balance: add bal 10000", field="wallet_balance")
+    iso = calculate(request.model_copy(update={"margin_mode": MarginMode.ISOLATED}))
+    cross = calculate(request.model_copy(update={"margin_mode": MarginMode.CROSS, "wallet_balance": balance}))
+    cur = iso.settle_currency
+    notes = (
+        f"isolated risks {iso.max_loss:,.2f} {cur} (its margin); cross risks the whole {balance:,.2f} {cur} wallet",
+        "in cross, other positions' losses and profits move this liquidation price",
+    )
+    return MarginComparison(isolated=iso, cross=cross, wallet_balance=balance, notes=notes)
+
+
+class VenueQuote:
+    """One venue's liquidation price for the same trade, or why it has none."""
+
+    __slots__ = ("error", "price", "venue", "venue_name")
+
+    def __init__(self, venue: str, venue_name: str, price: float | None, error: str | None) -> None:
+        """Store the venue, its price (None: not liquidatable or an error) and the error text."""
+        self.venue, self.venue_name, self.price, self.error = venue, venue_name, price, error
+
+    def __repr__(self) -> str:
+        """Debug form."""
+        return f"VenueQuote({self.venue!r}, {self.price!r}, {self.error!r})"
+
+
+def across_venues(request: TradeRequest, side: Side, venues: tuple[str, ...] = COMPARED_VENUES) -> list[VenueQuote]:
+    """The same trade on each venue's exact rules and tiers (the user's MMR override is dropped)."""
+    quotes = []
+    plain = request.model_copy(update={"mmr": None, "maintenance_amount": None})
+    for key in venues:
+        venue = VENUES[key]
+        try:
+            result = calculate(plain.model_copy(update={"venue": key}), side)
+        except CoreError as exc:
+            quotes.append(VenueQuote(key, venue.name, None, exc.message))
+            continue
+        quotes.append(VenueQuote(key, venue.name, result.liquidation_price, None))
+    return quotes
+
+
+def _tier_used(table: TierTable, index: int) -> TierUsed:
+    tier = table.tiers[index]
+    unit = {
+        BoundUnit.QUOTE_NOTIONAL: "USD notional" if table.contract is ContractType.INVERSE else "USDT notional",
+        BoundUnit.BASE_QUANTITY: f"{table.symbol} quantity",
+        BoundUnit.COIN_NOTIONAL: f"{table.symbol} notional",
+    }[table.bound_unit]
+    return TierUsed(
+        number=index + 1,
+        floor=tier.floor,
+        cap=tier.cap,
+        mmr=tier.mmr,
+        maintenance_amount=tier.maintenance_amount,
+        max_leverage=tier.max_leverage,
+        unit=unit,
+        source=table.source,
+        as_of=table.as_of,
+    )
+
+
+def _why_not(position: Position) -> str:
+    if position.side is Side.LONG:
+        return (
+            "the wallet covers the whole position (effective leverage "
+            f"{position.notional_settle / position.wallet_balance:.2f}x): no price above 0 liquidates it"
+        )
+    return "the collateral grows faster than the loss: no finite price liquidates this short"
+
+
+def _notes(venue: Venue, table: TierTable, position: Position, request: TradeRequest, taker: float) -> tuple[str, ...]:
+    notes = [f"{venue.name} rules: {venue.formula}"]
+    if table.source in ("your MMR",) or venue.tier_venue is None:
+        notes.append(f"flat MMR {table.tiers[0].mmr * 100:g} % ({table.source})")
+    else:
+        notes.append(f"{venue.name} {table.market} brackets as of {table.as_of}; check the exchange for changes")
+    if venue.fee_model is FeeModel.NONE:
+        notes.append("fees not included (as on the exchange's formula)")
+    elif venue.fee_model is FeeModel.TAKER_IN_MMR:
+        notes.append(f"taker fee {taker * 100:g} % added to the MMR, as {venue.name} does")
+    else:
+        notes.append(f"fee to close at bankruptcy ({taker * 100:g} %) in maintenance margin")
+    notes.append("liquidation fires on the mark price, not the last trade; funding not included")
+    if position.margin_mode is MarginMode.CROSS:
+        notes.append("cross: other positions' PnL and margin are not included here; use /cross for an account")
+    if request.taker_fee_rate is not None and venue.fee_model is FeeModel.NONE:
+        notes.append(f"{venue.name}'s formula has no fee term: your fee is not used")
+    return tuple(notes)

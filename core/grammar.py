@@ -1,0 +1,435 @@
+"""The trade one-liner: the text traders type, read into a validated request.
+
+One grammar for the bot, the terminal and Excel::
+
+    50000 10x 1000 isolated
+    50k x10 1k iso short
+    $50,000 10x margin 1000 cross bal 10000 ex binance sym ETH
+    3000 20x qty 2 short okx eth mmr 0.4% fee 0.05%
+
+Words, in any order: a first bare number is the entry, a second the margin; ``10x`` / ``x10`` the
+leverage; ``long/short/buy/sell/L/S``; ``iso/isolated/cross``; a venue name (``binance``, ``@bybit``,
+``ex okx``); a symbol (``BTC``, ``ETHUSDT``, ``#SOL``, ``sym ETH``); labelled values ``margin``,
+``qty``, ``notional``, ``bal``, ``add``, ``mark``, ``entry``, ``mmr``, ``cum``, ``fee``, ``cs``;
+``inverse`` for coin-margined contracts. Numbers take ``k``/``m`` suffixes, ``$`` and thousands
+commas; ``mmr`` and ``fee`` are percentages (``mmr 0.5`` = ``mmr 0.5%``).
+
+A cross account for ``/cross``: ``bal 20000; BTC long 0.5 @ 60000; ETH short 10 @ 3000 mark 2900``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.cross import CrossAccountRequest, CrossPositionInput
+from core.enums import ContractType, MarginMode, Side
+from core.errors import ParseError
+from core.models import TradeRequest, validation_message
+from core.venues import VENUES, get_venue
+
+__all__ = [
+    "CROSS_EXAMPLE",
+    "EXAMPLE",
+    "parse_cross_account",
+    "parse_number",
+    "parse_percent",
+    "parse_trade",
+    "parse_trade_fields",
+]
+
+EXAMPLE = "50000 10x 1000 isolated"
+MAX_INPUT_CHARS = 500
+
+_NUMBER = re.compile(r"^[$€]?(?P<num>[+-]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(?P<suf>[kKmMbB])?$")
+_LEVERAGE = re.compile(r"^(?:x(?P<a>[^x]+)|(?P<b>[^x]+)x)$", re.IGNORECASE)
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
+_SYMBOL = re.compile(r"^[#$]?(?P<base>[A-Za-z][A-Za-z0-9]{1,11}?)(?:[/_-]?(?:USDT|USDC|USD|PERP))*(?:[/_-]?PERP)?$")
+KNOWN_SYMBOLS = frozenset(
+    {
+        "BTC",
+        "ETH",
+        "SOL",
+        "XRP",
+        "BNB",
+        "DOGE",
+        "ADA",
+        "AVAX",
+        "LINK",
+        "DOT",
+        "TON",
+        "LTC",
+        "SUI",
+        "PEPE",
+        "ARB",
+        "OP",
+        "APT",
+        "NEAR",
+        "TRX",
+        "WIF",
+        "HYPE",
+        "XBT",
+    }
+)
+
+_LABELS = {
+    "margin": "margin",
+    "m": "margin",
+    "mgn": "margin",
+    "collateral": "margin",
+    "qty": "quantity",
+    "q": "quantity",
+    "quantity": "quantity",
+    "size": "quantity",
+    "contracts": "quantity",
+    "notional": "notional",
+    "value": "notional",
+    "pos": "notional",
+    "position": "notional",
+    "bal": "wallet_balance",
+    "balance": "wallet_balance",
+    "wallet": "wallet_balance",
+    "account": "wallet_balance",
+    "add": "added_margin",
+    "added": "added_margin",
+    "extra": "added_margin",
+    "mark": "mark_price",
+    "entry": "entry_price",
+    "ep": "entry_price",
+    "at": "entry_price",
+    "@": "entry_price",
+    "mmr": "mmr",
+    "cum": "maintenance_amount",
+    "mmd": "maintenance_amount",
+    "fee": "taker_fee_rate",
+    "taker": "taker_fee_rate",
+    "cs": "contract_size",
+    "lev": "leverage",
+    "leverage": "leverage",
+    "ex": "venue",
+    "exchange": "venue",
+    "venue": "venue",
+    "on": "venue",
+    "sym": "symbol",
+    "symbol": "symbol",
+    "coin": "symbol",
+    "pair": "symbol",
+}
+_PERCENT_FIELDS = {"mmr", "taker_fee_rate"}
+_TEXT_FIELDS = {"venue", "symbol"}
+_SIDES = {"long": Side.LONG, "l": Side.LONG, "buy": Side.LONG, "short": Side.SHORT, "s": Side.SHORT, "sell": Side.SHORT}
+_MODES = {
+    "iso": MarginMode.ISOLATED,
+    "isolated": MarginMode.ISOLATED,
+    "isolate": MarginMode.ISOLATED,
+    "cross": MarginMode.CROSS,
+    "crossed": MarginMode.CROSS,
+}
+_CONTRACTS = {
+    "inverse": ContractType.INVERSE,
+    "coinm": ContractType.INVERSE,
+    "coin-m": ContractType.INVERSE,
+    "linear": ContractType.LINEAR,
+    "usdt": ContractType.LINEAR,
+    "usdm": ContractType.LINEAR,
+}
+_POSITIONAL = ("entry_price", "margin")
+_FIELD_WORD = {
+    "entry_price": "entry",
+    "margin": "margin",
+    "quantity": "qty",
+    "notional": "notional",
+    "wallet_balance": "bal",
+    "added_margin": "add",
+    "mark_price": "mark",
+    "mmr": "mmr",
+    "maintenance_amount": "cum",
+    "taker_fee_rate": "fee",
+    "contract_size": "cs",
+    "leverage": "leverage",
+    "venue": "ex",
+    "symbol": "sym",
+}
+
+
+def parse_number(text: str, *, field: str = "number") -> float:
+    """Read a number as traders type it: ``50000``, ``50k``, ``$50,000``, ``1.5m``, ``0,5``.
+
+    Raises:
+        ParseError: not a number, or not finite (``1e309``, ``NaN``).
+
+    >>> parse_number("$50,000")
+    50000.0
+    >>> parse_number("1.5k")
+    1500.0
+    """
+    raw = text.strip()
+    match = _NUMBER.match(raw)
+    if match is None:
+        if re.fullmatch(r"\d+,\d{1,2}", raw):  # a decimal comma: 0,5
+            return parse_number(raw.replace(",", "."), field=field)
+        raise ParseError(f"{_word(field)} {raw!r} is not a number; type it like 50000, 50k or 0.5", field=field)
+    digits = match.group("num")
+    if "," in digits and not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", digits):
+        raise ParseError(f"{_word(field)} {raw!r} has misplaced commas; type it like 50,000 or 50000", field=field)
+    value = float(digits.replace(",", "").replace("_", ""))
+    suffix = match.group("suf")
+    if suffix:
+        value *= _SUFFIX[suffix.lower()]
+    if not math.isfinite(value):
+        raise ParseError(
+            f"{_word(field)} {raw!r} is too large to be a price or amount; type a normal number", field=field
+        )
+    return value
+
+
+def parse_percent(text: str, *, field: str) -> float:
+    """Read a rate typed in percent (``0.5%`` or ``0.5``) as a fraction (0.005).
+
+    >>> parse_percent("0.4%", field="mmr")
+    0.004
+    """
+    raw = text.strip()
+    number = parse_number(raw.removesuffix("%"), field=field)
+    return number / 100.0
+
+
+def parse_trade_fields(text: str) -> dict[str, Any]:
+    """Read the one-liner into request fields, without defaults or validation of the whole.
+
+    Raises:
+        ParseError: a word or number that is not understood, with what to type instead.
+    """
+    if len(text) > MAX_INPUT_CHARS:
+        raise ParseError(f"that is {len(text):,} characters; a trade is one short line, like {EXAMPLE}", field="text")
+    tokens = _tokens(text)
+    if not tokens:
+        raise ParseError(f"no trade given; type it like {EXAMPLE}", field="text")
+    fields: dict[str, Any] = {}
+    positional = iter(_POSITIONAL)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        word = token.lower()
+        i += 1
+        if word in _LABELS:
+            field = _LABELS[word]
+            if i >= len(tokens):
+                raise ParseError(f"{token!r} needs a value after it, like {_example(field)}", field=field)
+            _set(fields, field, _value(field, tokens[i]), token)
+            i += 1
+        elif word in _SIDES:
+            _set(fields, "side", _SIDES[word], token)
+        elif word in _MODES:
+            _set(fields, "margin_mode", _MODES[word], token)
+        elif word in _CONTRACTS:
+            _set(fields, "contract", _CONTRACTS[word], token)
+        elif _is_venue(word):
+            _set(fields, "venue", get_venue(word).key, token)
+        elif _LEVERAGE.match(token) and not _NUMBER.match(token):
+            _set(fields, "leverage", _leverage(token), token)
+        elif _NUMBER.match(token) or re.fullmatch(r"\d+,\d{1,2}", token):
+            at_follows = i < len(tokens) and tokens[i] == "@"
+            slot = "quantity" if at_follows else next(positional, None)
+            if slot is None:
+                raise ParseError(
+                    f"the number {token!r} is not clear here; label it, like bal {token} or mark {token}",
+                    field="text",
+                )
+            _set(fields, slot, parse_number(token, field=slot), token)
+        elif (symbol := _symbol(token)) is not None:
+            _set(fields, "symbol", symbol, token)
+        elif word in {"nan", "inf", "infinity", "-inf", "+inf"}:
+            raise ParseError(f"{token!r} is not a number; type it like 50000 or 50k", field="text")
+        elif token.endswith("%"):
+            raise ParseError(f"{token!r} needs a label; type mmr {token} or fee {token}", field="text")
+        elif re.match(r"^[+-]?\d", token):
+            raise ParseError(_number_hint(token), field="text")
+        else:
+            shown = token if len(token) <= 24 else token[:24] + "…"
+            raise ParseError(f"{shown!r} is not understood; a trade looks like {EXAMPLE}", field="text")
+    return fields
+
+
+def parse_trade(text: str, *, defaults: Mapping[str, Any] | None = None) -> TradeRequest:
+    """Read the one-liner into a validated :class:`TradeRequest`, filling gaps from ``defaults``.
+
+    ``defaults`` holds per-chat settings (``venue``, ``mmr``, ``taker_fee_rate``, ``wallet_balance``,
+    ``symbol``, ``margin_mode``); what the text says wins.
+
+    Raises:
+        ParseError: the text is not understood.
+        InvalidInputError: the values are out of range or do not size a position.
+
+    >>> parse_trade("50k x10 1k iso short").model_dump(exclude_defaults=True)
+    {'entry_price': 50000.0, 'side': <Side.SHORT: 'short'>, 'leverage': 10.0, 'margin': 1000.0}
+    """
+    fields = parse_trade_fields(text)
+    merged = {k: v for k, v in (defaults or {}).items() if v is not None}
+    merged.update(fields)
+    if "entry_price" not in merged:
+        raise ParseError(f"the entry price is missing; start with it, like {EXAMPLE}", field="entry_price")
+    try:
+        return TradeRequest(**merged)
+    except ValidationError as exc:
+        raise validation_message(exc) from None
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    cleaned = text.replace("\u00a0", " ").replace("×", "x")
+    cleaned = re.sub(r"\s*@\s*(?=[\d$.])", " @ ", cleaned)
+    cleaned = re.sub(r"(\d)\s*%", r"\1%", cleaned)
+    return [t for t in re.split(r"[\s;]+", cleaned.strip()) if t]
+
+
+def _set(fields: dict[str, Any], field: str, value: Any, token: str) -> None:
+    if field in fields and fields[field] != value:
+        raise ParseError(f"{_word(field)} is given twice ({_show(fields[field])} and {token!r}); keep one", field=field)
+    fields[field] = value
+
+
+def _value(field: str, token: str) -> Any:
+    if field in _PERCENT_FIELDS:
+        return parse_percent(token, field=field)
+    if field == "leverage":
+        return _leverage(token if token.lower().endswith("x") or token.lower().startswith("x") else token + "x")
+    if field == "venue":
+        return get_venue(token).key
+    if field == "symbol":
+        symbol = _symbol(token)
+        if symbol is None:
+            raise ParseError(f"symbol {token!r} is not a ticker; type it like ETH or ETHUSDT", field="symbol")
+        return symbol
+    return parse_number(token, field=field)
+
+
+def _leverage(token: str) -> float:
+    match = _LEVERAGE.match(token)
+    body = (match.group("a") or match.group("b")) if match else token
+    try:
+        value = parse_number(body, field="leverage")
+    except ParseError:
+        raise ParseError(f"{token!r} is not a leverage; write it like 10x", field="leverage") from None
+    if value <= 0:
+        raise ParseError(f"leverage {token!r} must be above 0; write it like 10x", field="leverage")
+    return value
+
+
+def _symbol(token: str) -> str | None:
+    match = _SYMBOL.match(token)
+    if match is None:
+        return None
+    base = match.group("base").upper()
+    bare = token.upper().lstrip("#$") == base
+    if bare and base not in KNOWN_SYMBOLS and not token.startswith(("#", "$")):
+        return None
+    return "BTC" if base == "XBT" else base
+
+
+def _is_venue(word: str) -> bool:
+    word = word.lstrip("@")
+    try:
+        get_venue(word)
+    except Exception:
+        return False
+    return word in VENUES or len(word) > 1
+
+
+def _number_hint(token: str) -> str:
+    if re.fullmatch(r"[+-]?[\d.,]+[a-zA-Z]+", token):
+        letters = re.sub(r"^[+-]?[\d.,]+", "", token)
+        if letters.lower() in {"y", "z", "c", "xx"} or letters.lower().startswith("x"):
+            return f"{token!r} is not a leverage; write it like 10x"
+        return f"{token!r} is not understood: {letters!r} is not a unit; write 10x for leverage or 50k for 50,000"
+    return f"{token!r} is not a number; type it like 50000 or 50k"
+
+
+def _example(field: str) -> str:
+    examples = {
+        "margin": "margin 1000",
+        "quantity": "qty 0.2",
+        "notional": "notional 10000",
+        "wallet_balance": "bal 10000",
+        "added_margin": "add 200",
+        "mark_price": "mark 49000",
+        "entry_price": "entry 50000",
+        "mmr": "mmr 0.5%",
+        "maintenance_amount": "cum 50",
+        "taker_fee_rate": "fee 0.05%",
+        "contract_size": "cs 100",
+        "leverage": "lev 10",
+        "venue": "ex binance",
+        "symbol": "sym ETH",
+    }
+    return examples[field]
+
+
+def _word(field: str) -> str:
+    return _FIELD_WORD.get(field, field.replace("_", " "))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Side | MarginMode | ContractType):
+        return value.value
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+CROSS_EXAMPLE = "bal 20000; BTC long 0.5 @ 60000; ETH short 10 @ 3000 mark 2900"
+_ACCOUNT_FIELDS = {"wallet_balance", "venue", "mmr", "taker_fee_rate"}
+_POSITION_FIELDS = {"symbol", "side", "quantity", "notional", "entry_price", "mark_price", "mmr"}
+
+
+def parse_cross_account(text: str, *, defaults: Mapping[str, Any] | None = None) -> CrossAccountRequest:
+    """Read a cross account: ``bal 20000; BTC long 0.5 @ 60000; ETH short 10 @ 3000 mark 2900``.
+
+    Segments are separated by ``;`` or new lines. A segment with a side is a position (symbol, side,
+    quantity ``0.5 @ 60000`` or ``qty``/``notional`` with ``entry``, optional ``mark`` and ``mmr``);
+    the others set the account: ``bal``, a venue, ``mmr``, ``fee``.
+
+    Raises:
+        ParseError: a segment is not understood, with the example of a whole account.
+    """
+    account: dict[str, Any] = {k: v for k, v in (defaults or {}).items() if k in _ACCOUNT_FIELDS and v is not None}
+    positions: list[dict[str, Any]] = []
+    for number, segment in enumerate((s for s in re.split(r"[;\n]+", text) if s.strip()), start=1):
+        fields = parse_trade_fields(segment)
+        if "side" not in fields:
+            extra = set(fields) - _ACCOUNT_FIELDS
+            if extra:
+                raise ParseError(
+                    f"part {number} {segment.strip()!r} has no side; a position looks like BTC long 0.5 @ 60000",
+                    field="positions",
+                )
+            account.update(fields)
+            continue
+        extra = set(fields) - _POSITION_FIELDS
+        if extra:
+            words = ", ".join(sorted(_word(f) for f in extra))
+            raise ParseError(
+                f"part {number}: {words} cannot be set per position; put it in its own part", field="positions"
+            )
+        if "entry_price" not in fields or ("quantity" not in fields and "notional" not in fields):
+            raise ParseError(
+                f"part {number} {segment.strip()!r} needs a quantity and an entry, like BTC long 0.5 @ 60000",
+                field="positions",
+            )
+        if "quantity" not in fields:
+            fields["quantity"] = fields["notional"] / fields["entry_price"]
+        fields.pop("notional", None)
+        fields.setdefault("symbol", "BTC")
+        positions.append(fields)
+    if not positions:
+        raise ParseError(f"no positions given; type them like {CROSS_EXAMPLE}", field="positions")
+    if "wallet_balance" not in account:
+        raise ParseError(f"the wallet balance is missing; start with it, like {CROSS_EXAMPLE}", field="wallet_balance")
+    try:
+        return CrossAccountRequest(positions=tuple(CrossPositionInput(**p) for p in positions), **account)
+    except ValidationError as exc:
+        raise validation_message(exc) from None

@@ -1,0 +1,200 @@
+"""Validated inputs and results of the product layer (pydantic, frozen).
+
+Inputs are validated once, here, at the edge; the formulas then trust them. ``validation_message``
+turns a pydantic ``ValidationError`` into one sentence that names the field, the value and the fix.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core.enums import ContractType, MarginMode, Side
+from core.errors import InvalidInputError
+
+__all__ = [
+    "LiquidationResult",
+    "MarginComparison",
+    "Position",
+    "TierUsed",
+    "TradeRequest",
+    "validation_message",
+]
+
+Price = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Rate = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+FeeRate = Annotated[float, Field(ge=0, lt=0.1, allow_inf_nan=False)]
+Leverage = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+_HINTS = {
+    "entry_price": "a price like 50000 or 50k",
+    "leverage": "a leverage like 10x (above 0, at most 1000)",
+    "margin": "an amount like 1000",
+    "quantity": "a quantity like 0.2",
+    "notional": "a position value like 10000",
+    "wallet_balance": "a balance like bal 10000",
+    "added_margin": "an amount like add 200",
+    "mark_price": "a price like mark 49000",
+    "mmr": "a rate like mmr 0.5%",
+    "maintenance_amount": "an amount like 50",
+    "taker_fee_rate": "a rate like fee 0.05% (below 10 %)",
+    "contract_size": "a size like cs 100",
+}
+
+
+class TradeRequest(BaseModel):
+    """One trade as a trader states it: ``50000 10x 1000 isolated``.
+
+    The size is given by two of leverage, margin, quantity and notional (leverage + margin is the
+    common way). ``side`` None means "show both". Amounts are in the settlement currency: quote
+    (USDT) for linear contracts, coin for inverse. For inverse contracts ``quantity`` is a number of
+    contracts and ``notional`` is in USD.
+    """
+
+    model_config = _FROZEN
+
+    entry_price: Price
+    side: Side | None = None
+    margin_mode: MarginMode = MarginMode.ISOLATED
+    leverage: Leverage | None = None
+    margin: Positive | None = None
+    quantity: Positive | None = None
+    notional: Positive | None = None
+    added_margin: NonNegative = 0.0
+    wallet_balance: Positive | None = None
+    mark_price: Price | None = None
+    venue: str | None = None
+    symbol: str | None = None
+    mmr: Rate | None = None
+    maintenance_amount: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    taker_fee_rate: FeeRate | None = None
+    contract: ContractType = ContractType.LINEAR
+    contract_size: Positive | None = None
+
+    @field_validator("side", mode="before")
+    @classmethod
+    def _side(cls, value: object) -> object:
+        return Side.parse(value) if isinstance(value, str) else value
+
+    @field_validator("margin_mode", mode="before")
+    @classmethod
+    def _mode(cls, value: object) -> object:
+        return MarginMode.parse(value) if isinstance(value, str) else value
+
+    @field_validator("symbol", mode="before")
+    @classmethod
+    def _symbol(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip().upper().lstrip("#$")
+            for suffix in ("USDT", "USDC", "USD", "PERP", "/", "-", "_"):
+                if text.endswith(suffix) and len(text) > len(suffix):
+                    text = text[: -len(suffix)].rstrip("/-_")
+            return text or None
+        return value
+
+    @model_validator(mode="after")
+    def _enough_to_size(self) -> Self:
+        given = [n for n in ("leverage", "margin", "quantity", "notional") if getattr(self, n) is not None]
+        sizes = [n for n in given if n in ("margin", "quantity", "notional")]
+        if not sizes:
+            raise ValueError("the size is missing: add the margin (50000 10x 1000) or a quantity (qty 0.2)")
+        if len(given) < 2 and not (self.margin_mode is MarginMode.CROSS and "margin" not in given):
+            if given == ["margin"]:
+                raise ValueError("the leverage is missing: add it like 10x")
+            raise ValueError("isolated needs a margin or a leverage too: add 10x or margin 1000")
+        return self
+
+
+class Position(BaseModel):
+    """A trade resolved to one consistent size: every amount present, in the settlement currency."""
+
+    model_config = _FROZEN
+
+    side: Side
+    margin_mode: MarginMode
+    contract: ContractType
+    contract_size: Positive
+    entry_price: Price
+    mark_price: Price
+    quantity: Positive  # linear: base units; inverse: contracts
+    notional_quote: Positive  # at entry, quote currency (USD for inverse)
+    notional_settle: Positive  # at entry, settlement currency (quote for linear, coin for inverse)
+    leverage: Positive | None  # stated leverage; None in cross when only a size was given
+    initial_margin: Positive | None  # notional / leverage, settlement currency
+    wallet_balance: Positive  # isolated: margin + added margin; cross: the wallet
+
+
+class TierUsed(BaseModel):
+    """The bracket a liquidation price was computed in, with the table's provenance."""
+
+    model_config = _FROZEN
+
+    number: int  # 1-based bracket number
+    floor: NonNegative
+    cap: float
+    mmr: Rate
+    maintenance_amount: float
+    max_leverage: float
+    unit: str
+    source: str
+    as_of: str
+
+
+class LiquidationResult(BaseModel):
+    """The answer card for one side of one trade on one venue."""
+
+    model_config = _FROZEN
+
+    venue: str
+    venue_name: str
+    symbol: str
+    settle_currency: str
+    position: Position
+    liquidation_price: float | None  # rounded conservatively to the venue's tick; None: cannot be liquidated
+    liquidation_price_exact: float | None
+    bankruptcy_price: float | None
+    move_to_liquidation: float | None  # signed fraction from entry (−0.095 = a 9.5 % drop)
+    move_to_liquidation_from_mark: float | None
+    distance_to_liquidation: float | None  # signed price difference liq − entry
+    maintenance_margin_at_entry: float
+    maintenance_margin_at_liquidation: float | None
+    max_loss: float  # isolated: its wallet; cross: the whole wallet (settlement currency)
+    effective_leverage: float  # notional at entry / wallet at risk
+    tier: TierUsed | None
+    already_liquidated: bool  # the margin does not even cover maintenance at entry
+    no_liquidation_reason: str | None
+    notes: tuple[str, ...]
+
+
+class MarginComparison(BaseModel):
+    """The same trade in isolated and in cross margin, for one account balance."""
+
+    model_config = _FROZEN
+
+    isolated: LiquidationResult
+    cross: LiquidationResult
+    wallet_balance: Positive
+    notes: tuple[str, ...]
+
+
+def validation_message(error: ValidationError) -> InvalidInputError:
+    """One ``InvalidInputError`` from a pydantic ``ValidationError``: field, value and what to type."""
+    first = error.errors()[0]
+    loc = [str(part) for part in first.get("loc", ())]
+    field = loc[0] if loc else None
+    value = first.get("input")
+    message = str(first.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    if field is None:
+        return InvalidInputError(message)
+    hint = _HINTS.get(field)
+    shown = f"{value!r}" if not isinstance(value, dict) else ""
+    text = f"{field.replace('_', ' ')} {shown}: {message.lower()}".replace("  ", " ")
+    if hint:
+        text += f"; type {hint}"
+    return InvalidInputError(text, field=field)

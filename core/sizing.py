@@ -1,0 +1,191 @@
+"""Position sizing from risk, the highest safe leverage for a stop, and the stop-vs-liquidation check."""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict
+
+from core.enums import FeeModel, MMBasis, Side
+from core.errors import InvalidInputError
+from core.liquidation import _check_positive, _side
+from core.tiers import TierTable
+from core.venues import Venue
+
+__all__ = [
+    "DEFAULT_BUFFER",
+    "SizingResult",
+    "StopCheck",
+    "max_safe_leverage",
+    "position_size",
+    "size_for_risk",
+    "stop_check",
+]
+
+DEFAULT_BUFFER = 0.005  # liquidation must sit 0.5 % of the stop price beyond the stop (mark/last gap, wicks)
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class StopCheck(BaseModel):
+    """Does the stop fire before the liquidation? ``gap`` is the signed fraction of entry between them."""
+
+    model_config = _FROZEN
+
+    stop_first: bool
+    gap: float | None  # (stop − liquidation)·side / entry; positive = room between stop and liquidation
+    message: str
+
+
+class SizingResult(BaseModel):
+    """The size that risks a chosen share of the account at the stop, and how far leverage may go."""
+
+    model_config = _FROZEN
+
+    side: Side
+    entry_price: float
+    stop_price: float
+    account_balance: float
+    risk_fraction: float
+    risk_amount: float  # what is lost at the stop, fees included
+    quantity: float  # base units
+    notional: float  # quote, at entry
+    max_safe_leverage: float | None  # highest leverage whose liquidation stays beyond the stop (+ buffer)
+    buffer_fraction: float
+    account_leverage: float  # notional / account balance
+
+
+def position_size(
+    account_balance: float, risk_fraction: float, entry_price: float, stop_price: float, *, taker_fee_rate: float = 0.0
+) -> float:
+    """Base quantity that loses ``risk_fraction`` of the account when the stop fills (taker fees in).
+
+    Formula:
+        ``Q = balance·risk / (|EP − SL| + fee·(EP + SL))``.
+
+    >>> round(position_size(10_000, 0.01, 50_000, 48_500), 6)
+    0.066667
+    """
+    _check_positive("account_balance", account_balance)
+    _check_positive("entry_price", entry_price)
+    _check_positive("stop_price", stop_price)
+    if not (math.isfinite(risk_fraction) and 0 < risk_fraction <= 1):
+        raise InvalidInputError(
+            f"risk {risk_fraction!r} is not a share of the account; give a fraction above 0 and at most 1 (0.01 = 1 %)",
+            field="risk_fraction",
+        )
+    if stop_price == entry_price:
+        raise InvalidInputError("the stop equals the entry; put the stop away from the entry", field="stop_price")
+    return (
+        account_balance * risk_fraction / (abs(entry_price - stop_price) + taker_fee_rate * (entry_price + stop_price))
+    )
+
+
+def max_safe_leverage(
+    side: Side | str,
+    entry_price: float,
+    stop_price: float,
+    *,
+    quantity: float,
+    table: TierTable,
+    venue: Venue,
+    taker_fee_rate: float | None = None,
+    buffer_fraction: float = DEFAULT_BUFFER,
+) -> float | None:
+    """The highest isolated leverage whose liquidation price stays beyond the stop by the buffer.
+
+    The wallet that puts the liquidation exactly at ``S_b = stop·(1 − side·buffer)`` is
+    ``W = MM(S_b) − side·Q·(S_b − EP)`` (the liquidation condition solved for the wallet, bracket at
+    ``S_b``); any smaller margin liquidates before the stop. The answer is ``Q·EP / W``, capped by the
+    bracket's maximum leverage at entry. DERIVED from the condition in ``core.liquidation``.
+
+    Returns:
+        The leverage (not rounded; exchanges take whole or 0.01 steps: round down), or None when the
+        stop is on the wrong side of the entry.
+    """
+    sign = _side(side).sign
+    _check_positive("quantity", quantity)
+    if sign * (entry_price - stop_price) <= 0:
+        return None
+    target = stop_price * (1 - sign * buffer_fraction)
+    if target <= 0:
+        return None
+    fee = venue.taker_fee_rate if taker_fee_rate is None else taker_fee_rate
+    rate_fee = fee if venue.fee_model is FeeModel.TAKER_IN_MMR else 0.0
+    basis_price = target if venue.mm_basis is MMBasis.LIQUIDATION else entry_price
+    tier = table.tier_at(quantity, basis_price, clamp=True)
+    maintenance = quantity * basis_price * (tier.mmr + rate_fee) - tier.maintenance_amount
+    wallet = maintenance - sign * quantity * (target - entry_price)
+    cap = table.tier_at(quantity, entry_price, clamp=True).max_leverage
+    if wallet <= 0:
+        return cap
+    return min(cap, quantity * entry_price / wallet)
+
+
+def stop_check(side: Side | str, entry_price: float, stop_price: float, liquidation_price: float | None) -> StopCheck:
+    """Whether the stop fires before liquidation, and the room between them.
+
+    >>> stop_check("long", 50_000, 48_000, 45_250).stop_first
+    True
+    """
+    sign = _side(side).sign
+    if liquidation_price is None:
+        return StopCheck(stop_first=True, gap=None, message="no liquidation price: the stop is the only exit")
+    gap = sign * (stop_price - liquidation_price) / entry_price
+    if gap > 0:
+        return StopCheck(stop_first=True, gap=gap, message=f"stop fires {gap * 100:.2f} % of entry before liquidation")
+    return StopCheck(
+        stop_first=False,
+        gap=gap,
+        message=f"stop is {-gap * 100:.2f} % of entry beyond the liquidation price: you are liquidated first",
+    )
+
+
+def size_for_risk(
+    side: Side | str,
+    account_balance: float,
+    risk_fraction: float,
+    entry_price: float,
+    stop_price: float,
+    *,
+    table: TierTable,
+    venue: Venue,
+    taker_fee_rate: float | None = None,
+    buffer_fraction: float = DEFAULT_BUFFER,
+) -> SizingResult:
+    """Size from account, risk % and stop, with the highest safe leverage for that stop.
+
+    Raises:
+        InvalidInputError: the stop is on the wrong side of the entry for this side.
+    """
+    chosen = _side(side)
+    if chosen.sign * (entry_price - stop_price) <= 0:
+        where = "below" if chosen is Side.LONG else "above"
+        raise InvalidInputError(
+            f"a {chosen.value}'s stop must be {where} its entry: stop {stop_price:,.8g} vs entry {entry_price:,.8g}",
+            field="stop_price",
+        )
+    fee = venue.taker_fee_rate if taker_fee_rate is None else taker_fee_rate
+    quantity = position_size(account_balance, risk_fraction, entry_price, stop_price, taker_fee_rate=fee)
+    leverage = max_safe_leverage(
+        chosen,
+        entry_price,
+        stop_price,
+        quantity=quantity,
+        table=table,
+        venue=venue,
+        taker_fee_rate=fee,
+        buffer_fraction=buffer_fraction,
+    )
+    return SizingResult(
+        side=chosen,
+        entry_price=entry_price,
+        stop_price=stop_price,
+        account_balance=account_balance,
+        risk_fraction=risk_fraction,
+        risk_amount=account_balance * risk_fraction,
+        quantity=quantity,
+        notional=quantity * entry_price,
+        max_safe_leverage=leverage,
+        buffer_fraction=buffer_fraction,
+        account_leverage=quantity * entry_price / account_balance,
+    )
