@@ -36,11 +36,12 @@ def side_signs(side: Any) -> FloatArray:
     Unknown entries become NaN (the row is then invalid).
     """
     array = np.asarray(side)
-    if array.dtype.kind in "biuf":
-        values = array.astype(np.float64)
-        if array.dtype.kind == "b":
-            return np.where(values > 0, 1.0, -1.0)
-        return np.where(values == 1.0, 1.0, np.where(values == -1.0, -1.0, np.nan))
+    if array.dtype.kind == "b":
+        return np.where(array, 1.0, -1.0)
+    if array.dtype.kind in "iuf":
+        values = np.asarray(array, dtype=np.float64)
+        bad = (values != 1.0) & (values != -1.0)
+        return np.where(bad, np.nan, values) if bad.any() else values
     out = np.full(array.shape, np.nan)
     for index, item in np.ndenumerate(array):
         word = str(item).strip().lower()
@@ -69,5 +70,8 @@ def finalize(
             if np.broadcast_to(mask, invalid.shape).ravel()[flat_index]:
                 raise InvalidInputError(message, row=flat_index)
         raise InvalidInputError("invalid input", row=flat_index)
-    result = np.where(invalid, np.nan, result)
-    return result if result.ndim else result.astype(np.float64)
+    if result.ndim:
+        if invalid.any():
+            result = np.where(invalid, np.nan, result)
+        return result
+    return np.asarray(np.nan if invalid else result, dtype=np.float64)

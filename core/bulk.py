@@ -65,7 +65,6 @@ def liquidation_price_bulk(
     invalid = _any_invalid(checks, sign.shape)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         price = _solve(sign, ep, q, wb, m, cum, cs, fee, kind, fees, basis)
-    price = np.where(np.isfinite(price) & (price > 0), price, np.nan)
     return finalize(price, invalid, raise_errors=raise_errors, messages=checks)
 
 
@@ -110,16 +109,19 @@ def liquidation_price_tiered_bulk(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         size_entry = _table_size(table.bound_unit, kind, q, ep, cs)
         index = np.searchsorted(floors, size_entry, side="right") - 1
-        beyond = ~(size_entry < caps[np.clip(index, 0, len(caps) - 1)])
-        checks.append((beyond & ~invalid, "the size at entry is beyond the last bracket; make the position smaller"))
-        invalid = invalid | beyond
-        index = np.clip(index, 0, len(floors) - 1)
+        np.maximum(index, 0, out=index)
+        beyond = size_entry >= caps[-1]  # brackets are contiguous: only the last cap bounds the table
+        if beyond.any():
+            checks.append(
+                (beyond & ~invalid, "the size at entry is beyond the last bracket; make the position smaller")
+            )
+            invalid = invalid | beyond
+            np.minimum(index, len(floors) - 1, out=index)
         price = _solve(sign, ep, q, wb, rates[index], amounts[index], cs, fee, kind, fees, basis)
         if basis is MMBasis.LIQUIDATION:
             price, index = _settle_brackets(
                 price, index, floors, rates, amounts, sign, ep, q, wb, cs, fee, kind, fees, basis, table.bound_unit
             )
-    price = np.where(np.isfinite(price) & (price > 0), price, np.nan)
     price = finalize(price, invalid, raise_errors=raise_errors, messages=checks).reshape(shape)
     if return_tier:
         return price, np.where(invalid, -1, index).reshape(shape)
@@ -145,7 +147,7 @@ def pnl_bulk(
     sign = side_signs(side)
     ep, xp, q, cs, fee = (as_float(v) for v in (entry_price, exit_price, quantity, contract_size, taker_fee_rate))
     sign, ep, xp, q, cs, fee = np.broadcast_arrays(sign, ep, xp, q, cs, fee)
-    checks = _checks(sign, ep, q, np.zeros(1), np.zeros(1), np.zeros(1), cs, fee)
+    checks = _checks(sign, ep, q, np.zeros(()), np.zeros(()), np.zeros(()), cs, fee)
     checks.append((~(np.isfinite(xp) & (xp > 0)), "exit_price must be a positive number, like 55000"))
     invalid = _any_invalid(checks, sign.shape)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -234,32 +236,34 @@ def _solve(
     fees: FeeModel,
     basis: MMBasis,
 ) -> FloatArray:
-    """The formula layer's ``c0 + c1·y = 0`` per row (see ``core.liquidation``)."""
+    """The formula layer's ``c0 + c1·y = 0`` per row (see ``core.liquidation``); no positive root → NaN."""
     rate = m + fee if fees is FeeModel.TAKER_IN_MMR else m
     if kind is ContractType.LINEAR:
         scale = q
-        c1 = sign * scale
-        c0 = wb - sign * scale * ep
+        pnl_slope = sign * scale  # c1 of the PnL
+        c0 = wb - pnl_slope * ep
         at_entry = scale * ep
     else:
         scale = q * cs
-        c1 = -sign * scale
+        pnl_slope = -sign * scale
         c0 = wb + sign * scale / ep
         at_entry = scale / ep
-    b0, b1 = c0, c1
-    if basis is MMBasis.LIQUIDATION:
-        c1 = c1 - scale * rate
-        c0 = c0 + cum
-    else:
-        c0 = c0 - (at_entry * rate - cum)
     if fees is FeeModel.CLOSE_AT_BANKRUPTCY:
-        b1 = b1 - fee * scale
-        y_bankrupt = -b0 / b1
+        y_bankrupt = -c0 / (pnl_slope - fee * scale)
         usable = np.isfinite(y_bankrupt) & (y_bankrupt > 0)
         c0 = c0 - np.where(usable, fee * scale * y_bankrupt, 0.0)
-    y = -c0 / c1
-    y = np.where(np.isfinite(y) & (y > 0), y, np.nan)
-    return np.asarray(y if kind is ContractType.LINEAR else 1.0 / y, dtype=np.float64)
+    if basis is MMBasis.LIQUIDATION:
+        y = (c0 + cum) / (scale * rate - pnl_slope)
+    else:
+        y = (c0 - (at_entry * rate - cum)) / -pnl_slope
+    if kind is ContractType.INVERSE:
+        y = 1.0 / y
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim:
+        y[~((y > 0) & (y < np.inf))] = np.nan  # no positive root (NaN compares False)
+    elif not 0 < y < np.inf:
+        y = np.asarray(np.nan)
+    return y
 
 
 def _table_size(unit: BoundUnit, kind: ContractType, q: FloatArray, price: FloatArray, cs: float) -> FloatArray:
@@ -287,39 +291,31 @@ def _settle_brackets(
     basis: MMBasis,
     unit: BoundUnit,
 ) -> tuple[FloatArray, npt.NDArray[np.intp]]:
-    """Move rows to the bracket holding their size at the solution until no row moves."""
+    """Move rows to the bracket holding their size at the solution until no row moves.
+
+    Only the rows that moved in one pass are checked in the next, so a table lookup over all rows
+    happens once.
+    """
     last = len(floors) - 1
-    previous_price = np.full_like(price, np.nan)
-    previous_index = index.copy()
+    price, index = price.copy(), index.copy()
+    rows = np.arange(price.shape[0])
+    previous_price = np.full(0, np.nan)
+    previous_index = np.zeros(0, dtype=np.intp)
     for _ in range(len(floors) + 1):
-        size = _table_size(unit, kind, q, price, cs)
-        target = np.clip(np.searchsorted(floors, size, side="right") - 1, 0, last)
-        moved = np.isfinite(price) & (target != index)
+        size = _table_size(unit, kind, q[rows], price[rows], cs)
+        target = np.searchsorted(floors, size, side="right") - 1
+        np.clip(target, 0, last, out=target)
+        moved = (target != index[rows]) & ~np.isnan(price[rows])
         if not moved.any():
             return price, index
-        rows = np.flatnonzero(moved)
-        previous_price[rows] = price[rows]
-        previous_index[rows] = index[rows]
-        new_index = index.copy()
-        new_index[rows] = target[rows]
-        new_price = price.copy()
-        new_price[rows] = _solve(
-            sign[rows],
-            ep[rows],
-            q[rows],
-            wb[rows],
-            rates[target[rows]],
-            amounts[target[rows]],
-            cs,
-            fee[rows],
-            kind,
-            fees,
-            basis,
+        rows, target = rows[moved], target[moved]
+        previous_price, previous_index = price[rows], index[rows]
+        index[rows] = target
+        price[rows] = _solve(
+            sign[rows], ep[rows], q[rows], wb[rows], rates[target], amounts[target], cs, fee[rows], kind, fees, basis
         )
-        price, index = new_price, new_index
     # rows still moving cycle between two brackets: keep the price closer to entry
-    size = _table_size(unit, kind, q, price, cs)
-    target = np.clip(np.searchsorted(floors, size, side="right") - 1, 0, last)
-    cycling = np.isfinite(price) & (target != index) & np.isfinite(previous_price)
-    keep_previous = cycling & (sign * previous_price > sign * price)
-    return np.where(keep_previous, previous_price, price), np.where(keep_previous, previous_index, index)
+    keep = sign[rows] * previous_price > sign[rows] * price[rows]
+    price[rows[keep]] = previous_price[keep]
+    index[rows[keep]] = previous_index[keep]
+    return price, index

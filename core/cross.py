@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
@@ -63,10 +64,9 @@ class CrossAccountRequest(BaseModel):
     taker_fee_rate: Annotated[float, Field(ge=0, lt=0.1)] | None = None
 
 
-class CrossPositionResult(BaseModel):
-    """One position's figures inside the account."""
-
-    model_config = _FROZEN
+@dataclass(frozen=True, slots=True)
+class CrossPositionResult:
+    """One position's figures inside the account (a plain dataclass: 10,000 of them are built per call)."""
 
     symbol: str
     side: Side
@@ -82,10 +82,9 @@ class CrossPositionResult(BaseModel):
     tier: TierUsed | None
 
 
-class CrossAccountResult(BaseModel):
+@dataclass(frozen=True, slots=True)
+class CrossAccountResult:
     """The account: equity, maintenance margin, each position, and the account-wide move."""
-
-    model_config = _FROZEN
 
     venue: str
     venue_name: str
@@ -110,7 +109,7 @@ def cross_account(request: CrossAccountRequest) -> CrossAccountResult:
     legs = _merge_legs(request.positions)
     tables = [_table(venue, leg, request.mmr) for leg in legs]
     n = len(legs)
-    sign = np.array([leg.side.sign for leg in legs], dtype=np.float64)
+    sign = np.array([1.0 if leg.side is Side.LONG else -1.0 for leg in legs])
     qty = np.array([leg.quantity for leg in legs])
     entry = np.array([leg.entry_price for leg in legs])
     mark = np.array([leg.mark_price or leg.entry_price for leg in legs])
@@ -155,25 +154,34 @@ def cross_account(request: CrossAccountRequest) -> CrossAccountResult:
             return_tier=True,
         )
     equity = request.wallet_balance + total_upnl
+    hedged = {symbol for symbol, rows in groups.items() if len(rows) > 1}
+    net: dict[str, float] = {}  # hedged legs share one price: round it for the net side
+    for leg in legs:
+        if leg.symbol in hedged:
+            net[leg.symbol] = net.get(leg.symbol, 0.0) + (leg.quantity if leg.side is Side.LONG else -leg.quantity)
     results = []
+    tier_cache: dict[tuple[int, int], TierUsed | None] = {}
+    mark_list, qty_list, upnl_list, mm_list = mark.tolist(), qty.tolist(), upnl.tolist(), mm.tolist()
+    liq_list, liq_tier_list = liq.tolist(), liq_tier.tolist()
     for i, leg in enumerate(legs):
-        price = None if math.isnan(liq[i]) else float(liq[i])
+        price = None if math.isnan(liq_list[i]) else liq_list[i]
         if price is not None and venue.rounds_to_tick:
-            price = round_price(price, tables[i].tick_size, leg.side)
+            rounding_side = leg.side if leg.symbol not in hedged else Side.LONG if net[leg.symbol] >= 0 else Side.SHORT
+            price = round_price(price, tables[i].tick_size, rounding_side)
         results.append(
             CrossPositionResult(
                 symbol=leg.symbol,
                 side=leg.side,
                 quantity=leg.quantity,
                 entry_price=leg.entry_price,
-                mark_price=float(mark[i]),
-                notional_at_mark=float(qty[i] * mark[i]),
-                unrealized_pnl=float(upnl[i]),
-                maintenance_margin=float(mm[i]),
+                mark_price=mark_list[i],
+                notional_at_mark=qty_list[i] * mark_list[i],
+                unrealized_pnl=upnl_list[i],
+                maintenance_margin=mm_list[i],
                 liquidation_price=price,
-                move_from_mark=None if price is None else price / float(mark[i]) - 1,
-                hedged=len(groups[leg.symbol]) > 1,
-                tier=_tier_used(tables[i], int(liq_tier[i])),
+                move_from_mark=None if price is None else price / mark_list[i] - 1,
+                hedged=leg.symbol in hedged,
+                tier=_tier_used(tables[i], liq_tier_list[i], tier_cache),
             )
         )
     move = account_move(
@@ -259,7 +267,7 @@ def _merge_legs(positions: tuple[CrossPositionInput, ...]) -> list[CrossPosition
         key = (symbol, pos.side)
         prev = merged.get(key)
         if prev is None:
-            merged[key] = pos.model_copy(update={"symbol": symbol})
+            merged[key] = pos if pos.symbol == symbol else pos.model_copy(update={"symbol": symbol})
             continue
         qty = prev.quantity + pos.quantity
         avg = (prev.entry_price * prev.quantity + pos.entry_price * pos.quantity) / qty
@@ -343,7 +351,14 @@ def _solve_hedge(
         liq_tier[row] = solved.tier_index
 
 
-def _tier_used(table: TierTable, index: int) -> TierUsed | None:
+def _tier_used(table: TierTable, index: int, cache: dict[tuple[int, int], TierUsed | None]) -> TierUsed | None:
+    key = (id(table), index)
+    if key not in cache:
+        cache[key] = _make_tier_used(table, index)
+    return cache[key]
+
+
+def _make_tier_used(table: TierTable, index: int) -> TierUsed | None:
     if index < 0:
         return None
     tier = table.tiers[index]

@@ -168,10 +168,10 @@ def parse_number(text: str, *, field: str = "number") -> float:
     1500.0
     """
     raw = text.strip()
+    if re.fullmatch(r"\d+,\d{1,2}", raw):  # a decimal comma: 0,5 (thousands take groups of three)
+        raw = raw.replace(",", ".")
     match = _NUMBER.match(raw)
     if match is None:
-        if re.fullmatch(r"\d+,\d{1,2}", raw):  # a decimal comma: 0,5
-            return parse_number(raw.replace(",", "."), field=field)
         raise ParseError(f"{_word(field)} {raw!r} is not a number; type it like 50000, 50k or 0.5", field=field)
     digits = match.group("num")
     if "," in digits and not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", digits):

@@ -1,0 +1,50 @@
+"""The shape of the code base: core stays pure, its public API is locked."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import core
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+FORBIDDEN = {"telegram", "xlwings", "httpx", "requests", "sqlite3", "logging", "os", "socket", "asyncio"}
+
+
+def test_core_imports_no_front_end_or_io_module() -> None:
+    offenders = []
+    for path in (ROOT / "core").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module.split(".")[0]]
+            offenders += [f"{path.name}: {n}" for n in names if n in FORBIDDEN]
+    assert offenders == []
+
+
+def test_importing_core_loads_no_front_end_library() -> None:
+    code = "import sys, core; print(sorted(m for m in ('telegram','xlwings','httpx','matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+def test_public_api_is_sorted_and_complete() -> None:
+    assert core.__all__ == sorted(core.__all__)
+    assert all(hasattr(core, name) for name in core.__all__)
+    assert not [n for n in core.__all__ if n.startswith("_")]
+
+
+def test_front_ends_do_not_import_private_core_modules() -> None:
+    offenders = []
+    for folder in ("bot", "excel_addin"):
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("core._"):
+                    offenders.append(f"{path}: {node.module}")
+    assert offenders == []
