@@ -95,17 +95,21 @@ def liquidation_price_tiered_bulk(
     """
     sign = side_signs(side)
     ep, q, wb, fee = as_float(entry_price), as_float(quantity), as_float(wallet_balance), as_float(taker_fee_rate)
-    sign, ep, q, wb, fee = np.broadcast_arrays(sign, ep, q, wb, fee)
-    shape = sign.shape
-    sign, ep, q, wb, fee = (np.ravel(a) for a in (sign, ep, q, wb, fee))
     kind, fees, basis = table.contract, FeeModel(fee_model), MMBasis(mm_basis)
     floors = np.array([t.floor for t in table.tiers])
     caps = np.array([t.cap for t in table.tiers])
     rates = np.array([t.mmr for t in table.tiers])
     amounts = np.array([t.maintenance_amount for t in table.tiers])
     cs = table.contract_size
-    checks = _checks(sign, ep, q, wb, np.zeros(1), np.zeros(1), np.full(1, cs), fee)
-    invalid = _any_invalid(checks, sign.shape)
+    zero = np.zeros(())
+    # validate before broadcasting: a scalar argument is checked once, not once per row
+    checks = _checks(sign, ep, q, wb, zero, zero, np.asarray(cs), fee)
+    invalid = _any_invalid(checks, ())
+    sign, ep, q, wb, fee, invalid = np.broadcast_arrays(sign, ep, q, wb, fee, invalid)
+    shape = sign.shape
+    sign, ep, q, wb, fee, invalid = (np.ravel(a) for a in (sign, ep, q, wb, fee, invalid))
+    if raise_errors:  # the per-row reasons are only needed to name the first bad row
+        checks = [(np.ravel(np.broadcast_to(mask, shape)), message) for mask, message in checks]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         size_entry = _table_size(table.bound_unit, kind, q, ep, cs)
         index = np.searchsorted(floors, size_entry, side="right") - 1

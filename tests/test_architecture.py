@@ -33,8 +33,14 @@ def test_importing_core_loads_no_front_end_library() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def _isort_key(name: str) -> tuple[int, str]:
+    """ruff RUF022 order: CONSTANTS, then Classes, then functions, each alphabetical."""
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+
 def test_public_api_is_sorted_and_complete() -> None:
-    assert core.__all__ == sorted(core.__all__)
+    assert core.__all__ == sorted(core.__all__, key=_isort_key)
+    assert len(set(core.__all__)) == len(core.__all__)
     assert all(hasattr(core, name) for name in core.__all__)
     assert not [n for n in core.__all__ if n.startswith("_")]
 
