@@ -107,7 +107,8 @@ def liquidation_price_tiered_bulk(
     invalid = _any_invalid(checks, ())
     sign, ep, q, wb, fee, invalid = np.broadcast_arrays(sign, ep, q, wb, fee, invalid)
     shape = sign.shape
-    sign, ep, q, wb, fee, invalid = (np.ravel(a) for a in (sign, ep, q, wb, fee, invalid))
+    sign, ep, q, wb, fee = (np.ravel(a).astype(np.float64, copy=False) for a in (sign, ep, q, wb, fee))
+    invalid = np.ravel(invalid).astype(bool, copy=False)
     if raise_errors:  # the per-row reasons are only needed to name the first bad row
         checks = [(np.ravel(np.broadcast_to(mask, shape)), message) for mask, message in checks]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
