@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[all,dev]"
 	touch $(STAMP)
 
-## the product: the Telegram bot (TELEGRAM_BOT_TOKEN set) or its console chat
+## the product: the Telegram bot (TELEGRAM_BOT_TOKEN set) or its console chat;
+## the `liq` terminal prompt until the bot package has its entry point
 run: $(STAMP)
-	$(PY) -m bot
+	@if [ -f bot/__main__.py ]; then $(PY) -m bot; else $(VENV)/bin/liq; fi
 
 ## everything CI checks: lint, types, tests
 test: lint typecheck unit
