@@ -29,13 +29,16 @@ from core.grammar import parse_cross_account, parse_trade
 from core.liquidation import PositionLeg, bankruptcy_price, liquidation_price
 from core.models import LiquidationResult, MarginComparison, Position, TierUsed, TradeRequest
 from core.pnl import DcaStep, PnlResult, average_entry, dca_ladder, pnl, pnl_report, target_price
+from core.review import CallReview, ReviewWarning, TargetReview, review_call
 from core.sizing import SizingResult, StopCheck, max_safe_leverage, position_size, size_for_risk, stop_check
 from core.tier_data import bundled_tier_tables, tier_table
 from core.tiers import Tier, TierTable, liquidation_price_tiered
+from core.trade_call import TradeCall, parse_trade_call
 from core.venues import VENUES, Venue, get_venue
 
 __all__ = [
     "VENUES",
+    "CallReview",
     "ContractType",
     "CoreError",
     "CrossAccountRequest",
@@ -54,13 +57,16 @@ __all__ = [
     "PnlResult",
     "Position",
     "PositionLeg",
+    "ReviewWarning",
     "Side",
     "SizingResult",
     "StopCheck",
+    "TargetReview",
     "Tier",
     "TierNotFoundError",
     "TierTable",
     "TierUsed",
+    "TradeCall",
     "TradeCallError",
     "TradeRequest",
     "UnsupportedError",
@@ -84,6 +90,7 @@ __all__ = [
     "max_safe_leverage",
     "parse_cross_account",
     "parse_trade",
+    "parse_trade_call",
     "periods_until_liquidation",
     "pnl",
     "pnl_bulk",
@@ -91,6 +98,7 @@ __all__ = [
     "position_size",
     "position_size_bulk",
     "resolve_position",
+    "review_call",
     "size_for_risk",
     "stop_check",
     "table_for",

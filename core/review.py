@@ -1,0 +1,267 @@
+"""Risk review of a posted trade call: liquidation vs stop, risk at the stop, reward:risk, safe leverage.
+
+The three classic ways to lose an account are checked in place: a stop placed beyond the liquidation
+price, leverage too high for the stop, and risk far above what the account can take.
+
+Sizing assumption (said in the review's notes): a call rarely states its size. When the margin is
+given it is used; otherwise, when the account balance is known, the review sizes the trade so that
+the stop loses ``risk_limit`` of the account; otherwise it reviews a nominal 1,000 USDT position
+(liquidation prices then depend only on the leverage, as long as the size stays in the first bracket).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from core.calculator import DEFAULT_VENUE, calculate, table_for
+from core.enums import MarginMode, Side
+from core.errors import InvalidInputError, TierNotFoundError
+from core.models import LiquidationResult, TradeRequest
+from core.sizing import DEFAULT_BUFFER, StopCheck, max_safe_leverage, position_size, stop_check
+from core.trade_call import TradeCall
+from core.venues import get_venue
+
+__all__ = ["CallReview", "ReviewWarning", "TargetReview", "review_call"]
+
+DEFAULT_RISK_LIMIT = 0.02  # 2 % of the account at the stop
+DEFAULT_LIQ_WARNING = 0.05  # warn when liquidation is within 5 % of entry
+DEFAULT_LEVERAGE = 10.0  # reviewed when the call states none
+NOMINAL_NOTIONAL = 1_000.0
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class ReviewWarning(BaseModel):
+    """One finding: a stable ``code`` for machines, a sentence for people."""
+
+    model_config = _FROZEN
+
+    code: str
+    text: str
+
+
+class TargetReview(BaseModel):
+    """A take-profit: its move from entry and its reward per unit of risk (None without a stop)."""
+
+    model_config = _FROZEN
+
+    price: float
+    move: float  # signed fraction from entry
+    reward_risk: float | None
+
+
+class CallReview(BaseModel):
+    """Everything the review card shows, computed by core; front ends only format it."""
+
+    model_config = _FROZEN
+
+    call: TradeCall
+    venue: str
+    venue_name: str
+    symbol: str
+    side: Side
+    entry_price: float
+    leverage: float
+    leverage_stated: bool
+    quantity: float
+    notional: float
+    margin: float
+    sizing: str  # "margin given" | "sized for risk" | "nominal"
+    account_balance: float | None
+    risk_limit: float
+    isolated: LiquidationResult
+    cross: LiquidationResult | None
+    stop_move: float | None  # signed fraction from entry to the stop
+    stop_vs_isolated: StopCheck | None
+    stop_vs_cross: StopCheck | None
+    risk_amount: float | None  # loss at the stop, quote currency
+    risk_fraction: float | None  # of the account
+    targets: tuple[TargetReview, ...]
+    max_safe_leverage: float | None
+    warnings: tuple[ReviewWarning, ...]
+    notes: tuple[str, ...]
+
+
+def review_call(
+    call: TradeCall,
+    *,
+    venue: str | None = None,
+    account_balance: float | None = None,
+    margin: float | None = None,
+    risk_limit: float = DEFAULT_RISK_LIMIT,
+    liquidation_warning: float = DEFAULT_LIQ_WARNING,
+    taker_fee_rate: float | None = None,
+    buffer_fraction: float = DEFAULT_BUFFER,
+) -> CallReview:
+    """Review a trade call on a venue's rules for an account.
+
+    Raises:
+        InvalidInputError: a non-positive balance or margin, or a risk limit outside (0, 1].
+    """
+    _check_inputs(account_balance, margin, risk_limit)
+    rules = get_venue(venue or DEFAULT_VENUE)
+    entry = call.entry_price
+    leverage = call.leverage or DEFAULT_LEVERAGE
+    notes: list[str] = []
+    if call.entry_low != call.entry_high:
+        notes.append("entry range averaged to its midpoint")
+    if call.leverage is None:
+        notes.append(f"no leverage in the call: {leverage:g}x reviewed")
+
+    if margin is not None:
+        quantity, sizing = margin * leverage / entry, "margin given"
+    elif account_balance is not None and call.stop_price is not None:
+        quantity = position_size(
+            account_balance, risk_limit, entry, call.stop_price, taker_fee_rate=taker_fee_rate or 0.0
+        )
+        sizing = "sized for risk"
+        notes.append(f"size chosen so the stop loses {risk_limit * 100:g} % of the account")
+    else:
+        quantity, sizing = NOMINAL_NOTIONAL / entry, "nominal"
+        notes.append(f"no size given: a {NOMINAL_NOTIONAL:,.0f} USDT position reviewed")
+
+    base = TradeRequest(
+        entry_price=entry,
+        side=call.side,
+        leverage=leverage,
+        quantity=quantity,
+        venue=rules.key,
+        symbol=call.symbol,
+        taker_fee_rate=taker_fee_rate,
+    )
+    base, table_note = _with_table(base)
+    if table_note:
+        notes.append(table_note)
+    isolated = calculate(base)
+    cross = None
+    if account_balance is not None and account_balance >= (isolated.position.initial_margin or 0.0):
+        cross = calculate(base.model_copy(update={"margin_mode": MarginMode.CROSS, "wallet_balance": account_balance}))
+    elif account_balance is not None:
+        notes.append("the account is smaller than the margin: cross not reviewed")
+
+    stop = call.stop_price
+    stop_move = None if stop is None else stop / entry - 1
+    vs_iso = None if stop is None else stop_check(call.side, entry, stop, isolated.liquidation_price)
+    vs_cross = None if stop is None or cross is None else stop_check(call.side, entry, stop, cross.liquidation_price)
+    risk_amount = None
+    if stop is not None:
+        fee = taker_fee_rate or 0.0
+        risk_amount = quantity * abs(entry - stop) + fee * quantity * (entry + stop)
+    risk_fraction = None if risk_amount is None or account_balance is None else risk_amount / account_balance
+    targets = tuple(
+        TargetReview(
+            price=tp,
+            move=tp / entry - 1,
+            reward_risk=None if stop is None else call.side.sign * (tp - entry) / abs(entry - stop),
+        )
+        for tp in call.take_profit_prices
+    )
+    safe = None
+    if stop is not None:
+        safe = max_safe_leverage(
+            call.side,
+            entry,
+            stop,
+            quantity=quantity,
+            table=table_for(base, rules),
+            venue=rules,
+            taker_fee_rate=taker_fee_rate,
+            buffer_fraction=buffer_fraction,
+        )
+    warnings = _warnings(call, isolated, vs_iso, risk_fraction, risk_limit, liquidation_warning, safe, leverage, sizing)
+    return CallReview(
+        call=call,
+        venue=rules.key,
+        venue_name=rules.name,
+        symbol=isolated.symbol,
+        side=call.side,
+        entry_price=entry,
+        leverage=leverage,
+        leverage_stated=call.leverage is not None,
+        quantity=quantity,
+        notional=quantity * entry,
+        margin=quantity * entry / leverage,
+        sizing=sizing,
+        account_balance=account_balance,
+        risk_limit=risk_limit,
+        isolated=isolated,
+        cross=cross,
+        stop_move=stop_move,
+        stop_vs_isolated=vs_iso,
+        stop_vs_cross=vs_cross,
+        risk_amount=risk_amount,
+        risk_fraction=risk_fraction,
+        targets=targets,
+        max_safe_leverage=safe,
+        warnings=warnings,
+        notes=tuple(notes),
+    )
+
+
+def _with_table(request: TradeRequest) -> tuple[TradeRequest, str | None]:
+    """The request as is, or with the venue's flat rate when the venue has no table for the symbol."""
+    rules = get_venue(request.venue or DEFAULT_VENUE)
+    try:
+        table_for(request, rules)
+    except TierNotFoundError:
+        fallback = request.model_copy(update={"mmr": rules.flat_mmr})
+        return (
+            fallback,
+            f"no {rules.name} bracket table for {request.symbol}: flat MMR {rules.flat_mmr * 100:g} % assumed",
+        )
+    return request, None
+
+
+def _warnings(
+    call: TradeCall,
+    isolated: LiquidationResult,
+    vs_iso: StopCheck | None,
+    risk_fraction: float | None,
+    risk_limit: float,
+    liquidation_warning: float,
+    safe: float | None,
+    leverage: float,
+    sizing: str,
+) -> tuple[ReviewWarning, ...]:
+    found: list[ReviewWarning] = []
+    if call.stop_price is None:
+        found.append(ReviewWarning(code="no_stop", text="no stop: the liquidation price is the only exit"))
+    elif vs_iso is not None and not vs_iso.stop_first:
+        found.append(ReviewWarning(code="stop_beyond_liquidation", text=f"isolated: {vs_iso.message}"))
+    move = isolated.move_to_liquidation
+    if move is not None and abs(move) < liquidation_warning:
+        found.append(
+            ReviewWarning(
+                code="liquidation_close",
+                text=f"isolated liquidation only {abs(move) * 100:.2f} % from entry (warning under "
+                f"{liquidation_warning * 100:g} %)",
+            )
+        )
+    if safe is not None and leverage > safe:
+        found.append(
+            ReviewWarning(
+                code="leverage_above_safe",
+                text=f"{leverage:g}x is above the highest safe leverage {safe:.1f}x for this stop",
+            )
+        )
+    if risk_fraction is not None and sizing != "sized for risk" and risk_fraction > risk_limit:
+        found.append(
+            ReviewWarning(
+                code="risk_above_limit",
+                text=f"the stop loses {risk_fraction * 100:.1f} % of the account (limit {risk_limit * 100:g} %)",
+            )
+        )
+    return tuple(found)
+
+
+def _check_inputs(account_balance: float | None, margin: float | None, risk_limit: float) -> None:
+    if account_balance is not None and not account_balance > 0:
+        raise InvalidInputError(
+            f"account balance {account_balance!r} must be above 0; type it like bal 10000", field="account_balance"
+        )
+    if margin is not None and not margin > 0:
+        raise InvalidInputError(f"margin {margin!r} must be above 0; type it like margin 500", field="margin")
+    if not 0 < risk_limit <= 1:
+        raise InvalidInputError(
+            f"risk limit {risk_limit!r} is not a share of the account; give a fraction like 0.02 (2 %)",
+            field="risk_limit",
+        )
