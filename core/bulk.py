@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from core._arrays import FloatArray, as_float, finalize, side_signs
 from core.enums import ContractType, FeeModel, MMBasis
+from core.liquidation import ZERO_TOLERANCE
 from core.tiers import BoundUnit, TierTable
 
 __all__ = ["liquidation_price_bulk", "liquidation_price_tiered_bulk", "pnl_bulk", "position_size_bulk"]
@@ -258,9 +259,13 @@ def _solve(
         usable = np.isfinite(y_bankrupt) & (y_bankrupt > 0)
         c0 = c0 - np.where(usable, fee * scale * y_bankrupt, 0.0)
     if basis is MMBasis.LIQUIDATION:
-        y = (c0 + cum) / (scale * rate - pnl_slope)
+        c0 = c0 + cum
+        y = c0 / (scale * rate - pnl_slope)
     else:
-        y = (c0 - (at_entry * rate - cum)) / -pnl_slope
+        c0 = c0 - (at_entry * rate - cum)
+        y = c0 / -pnl_slope
+    # a root that is zero up to rounding noise (|c0| tiny against wallet + notional) is no liquidation
+    y = np.where(np.abs(c0) <= ZERO_TOLERANCE * (np.abs(wb) + at_entry), np.nan, y)
     if kind is ContractType.INVERSE:
         y = 1.0 / y
     y = np.asarray(y, dtype=np.float64)

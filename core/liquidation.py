@@ -242,6 +242,7 @@ class _Coefficients:
     c1: float
     b0: float
     b1: float
+    scale: float  # |wallet| + Σ notional at entry: what "zero" is measured against
 
     @staticmethod
     def build(
@@ -332,15 +333,19 @@ class _Coefficients:
             y_bankrupt = _root(b0, b1)
             if y_bankrupt is not None:
                 c0 -= close_fee * notional_per_y * y_bankrupt
-        return _Coefficients(kind, c0, c1, b0, b1)
+        scale = abs(account) + sum(
+            leg.quantity * (leg.entry_price if kind is ContractType.LINEAR else leg.contract_size / leg.entry_price)
+            for leg in legs
+        )
+        return _Coefficients(kind, c0, c1, b0, b1, scale)
 
     def liquidation_price(self) -> float | None:
         """Solve ``c0 + c1·y = 0`` and map ``y`` back to a price."""
-        return self._price(_root(self.c0, self.c1))
+        return self._price(_root(self.c0, self.c1, self.scale))
 
     def bankruptcy_price(self) -> float | None:
         """Solve ``b0 + b1·y = 0`` and map ``y`` back to a price."""
-        return self._price(_root(self.b0, self.b1))
+        return self._price(_root(self.b0, self.b1, self.scale))
 
     def _price(self, y: float | None) -> float | None:
         if y is None:
@@ -361,9 +366,13 @@ def _pnl_slope(legs: list[PositionLeg], kind: ContractType) -> float:
     return -sum(leg.sign * leg.quantity * leg.contract_size for leg in legs)
 
 
-def _root(c0: float, c1: float) -> float | None:
-    """Positive root of ``c0 + c1·y``; None when there is none (flat line or root ≤ 0)."""
-    if c1 == 0.0 or not math.isfinite(c0) or not math.isfinite(c1):
+ZERO_TOLERANCE = 1e-12  # |c0| below this share of the wallet + notional is rounding noise: the root is 0
+
+
+def _root(c0: float, c1: float, scale: float = 0.0) -> float | None:
+    """Positive root of ``c0 + c1·y``; None when there is none (flat line, root ≤ 0, or a root that is
+    zero up to rounding noise, e.g. a 1x long whose wallet equals its notional)."""
+    if c1 == 0.0 or not math.isfinite(c0) or not math.isfinite(c1) or abs(c0) <= ZERO_TOLERANCE * scale:
         return None
     y = -c0 / c1
     return y if y > 0.0 and math.isfinite(y) else None
