@@ -11,9 +11,9 @@ Layers:
              ``compare_margin_modes``, ``cross_account``, PnL, sizing, funding.
 """
 
-from core.bulk import liquidation_price_bulk, liquidation_price_tiered_bulk, pnl_bulk, position_size_bulk
+import importlib
+
 from core.calculator import across_venues, calculate, calculate_sides, compare_margin_modes, resolve_position, table_for
-from core.cross import CrossAccountRequest, CrossAccountResult, CrossPositionInput, CrossPositionResult, cross_account
 from core.enums import ContractType, FeeModel, MarginMode, MMBasis, Side
 from core.errors import (
     CoreError,
@@ -27,7 +27,15 @@ from core.errors import (
 from core.funding import funding_paid, liquidation_after_funding, periods_until_liquidation
 from core.grammar import parse_cross_account, parse_trade
 from core.liquidation import PositionLeg, bankruptcy_price, liquidation_price
-from core.models import LiquidationResult, MarginComparison, Position, TierUsed, TradeRequest
+from core.models import (
+    CrossAccountRequest,
+    CrossPositionInput,
+    LiquidationResult,
+    MarginComparison,
+    Position,
+    TierUsed,
+    TradeRequest,
+)
 from core.pnl import DcaStep, PnlResult, average_entry, dca_ladder, pnl, pnl_report, target_price
 from core.review import CallReview, ReviewWarning, TargetReview, review_call
 from core.sizing import SizingResult, StopCheck, max_safe_leverage, position_size, size_for_risk, stop_check
@@ -35,6 +43,28 @@ from core.tier_data import bundled_tier_tables, tier_table
 from core.tiers import Tier, TierTable, liquidation_price_tiered
 from core.trade_call import TradeCall, parse_trade_call
 from core.venues import VENUES, Venue, get_venue
+
+# numpy-backed names load on first use (PEP 562), so ``import core`` does not pay for numpy
+_LAZY = {
+    "liquidation_price_bulk": "core.bulk",
+    "liquidation_price_tiered_bulk": "core.bulk",
+    "pnl_bulk": "core.bulk",
+    "position_size_bulk": "core.bulk",
+    "CrossAccountResult": "core.cross",
+    "CrossPositionResult": "core.cross",
+    "cross_account": "core.cross",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a numpy-backed public name on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "VENUES",

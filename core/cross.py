@@ -12,16 +12,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from core.bulk import liquidation_price_tiered_bulk
 from core.calculator import DEFAULT_VENUE
 from core.enums import FeeModel, MMBasis, Side
 from core.liquidation import PositionLeg
-from core.models import TierUsed
+from core.models import CrossAccountRequest, CrossPositionInput, TierUsed
 from core.tier_data import tier_table
 from core.tiers import TierTable, liquidation_price_tiered
 from core.venues import Venue, get_venue, round_price
@@ -34,34 +32,6 @@ __all__ = [
     "account_move",
     "cross_account",
 ]
-
-Price = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
-
-
-class CrossPositionInput(BaseModel):
-    """One position of a cross account (linear, quantity in base units)."""
-
-    model_config = _FROZEN
-
-    symbol: Annotated[str, Field(min_length=1, max_length=20)]
-    side: Side
-    quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    entry_price: Price
-    mark_price: Price | None = None  # None: at entry
-    mmr: Annotated[float, Field(ge=0, lt=1)] | None = None  # override of the venue's bracket
-
-
-class CrossAccountRequest(BaseModel):
-    """A cross wallet and its positions, on one venue's rules."""
-
-    model_config = _FROZEN
-
-    wallet_balance: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    positions: Annotated[tuple[CrossPositionInput, ...], Field(min_length=1, max_length=100_000)]
-    venue: str | None = None
-    mmr: Annotated[float, Field(ge=0, lt=1)] | None = None  # override for every position
-    taker_fee_rate: Annotated[float, Field(ge=0, lt=0.1)] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,10 +26,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.cross import CrossAccountRequest, CrossPositionInput
 from core.enums import ContractType, MarginMode, Side
 from core.errors import ParseError
-from core.models import TradeRequest, validation_message
+from core.models import CrossAccountRequest, CrossPositionInput, TradeRequest, validation_message
 from core.venues import VENUES, get_venue
 
 __all__ = [

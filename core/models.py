@@ -14,6 +14,8 @@ from core.enums import ContractType, MarginMode, Side
 from core.errors import InvalidInputError
 
 __all__ = [
+    "CrossAccountRequest",
+    "CrossPositionInput",
     "LiquidationResult",
     "MarginComparison",
     "Position",
@@ -180,6 +182,31 @@ class MarginComparison(BaseModel):
     cross: LiquidationResult
     wallet_balance: Positive
     notes: tuple[str, ...]
+
+
+class CrossPositionInput(BaseModel):
+    """One position of a cross account (linear, quantity in base units)."""
+
+    model_config = _FROZEN
+
+    symbol: Annotated[str, Field(min_length=1, max_length=20)]
+    side: Side
+    quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    entry_price: Price
+    mark_price: Price | None = None  # None: at entry
+    mmr: Annotated[float, Field(ge=0, lt=1)] | None = None  # override of the venue's bracket
+
+
+class CrossAccountRequest(BaseModel):
+    """A cross wallet and its positions, on one venue's rules."""
+
+    model_config = _FROZEN
+
+    wallet_balance: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    positions: Annotated[tuple[CrossPositionInput, ...], Field(min_length=1, max_length=100_000)]
+    venue: str | None = None
+    mmr: Annotated[float, Field(ge=0, lt=1)] | None = None  # override for every position
+    taker_fee_rate: Annotated[float, Field(ge=0, lt=0.1)] | None = None
 
 
 def validation_message(error: ValidationError) -> InvalidInputError:

@@ -42,13 +42,15 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
-from typing import Self
+from typing import NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -333,14 +335,19 @@ _LINK_RE = re.compile(r"(?:https?://|www\.|t\.me/)\S*", re.IGNORECASE)
 _SLASH_LABEL_RE = re.compile(r"(?<![^\W_])([SsTt])/([LlPp])(?![^\W_])")
 
 _ASCII_FOLD = {ord("\t"): " ", ord("\r"): " ", 0x0B: "\n", 0x0C: "\n", 0x1C: "\n", 0x1D: "\n", 0x1E: "\n"}
+# Every non-ASCII character that folds to something else: unicode spaces and line breaks, dashes and minus
+# signs, zero-width characters, the multiplication sign, fullwidth ASCII, superscripts and subscripts,
+# enclosed alphanumerics (①) and mathematical alphanumerics (𝐋𝐎𝐍𝐆, 𝟓).
+_FOLDABLE_RE = re.compile(
+    "[\x85\xa0\xad\xd7\u1680\u2000-\u200d\u2010-\u2015\u2028\u2029\u202f\u205f\u2060\u2212"
+    "\u2e3a\u2e3b\u3000\ufe0f\ufe58\ufe63\ufeff\uff01-\uff5e\u2070-\u209f\u2460-\u24ff"
+    "\U0001d400-\U0001d7ff]"
+)
 _SPECIAL_FOLD = {
     "\u2028": "\n",
     "\u2029": "\n",
     "\x85": "\n",
     "\u00d7": "x",  # multiplication sign: 10× leverage
-    "\u2212": "-",  # minus sign
-    "\ufe63": "-",
-    "\uff0d": "-",
     "\u00ad": " ",  # soft hyphen
     "\u200b": " ",
     "\u200c": " ",
@@ -349,21 +356,26 @@ _SPECIAL_FOLD = {
     "\ufeff": " ",
     "\ufe0f": " ",
 }
+# Blocks whose letters and digits fold to one ASCII character under NFKC: superscripts and subscripts,
+# enclosed alphanumerics (①), mathematical alphanumerics (𝐋𝐎𝐍𝐆, 𝟓). Fullwidth forms are shifted directly.
+_COMPAT_BLOCKS = ((0x2070, 0x209F), (0x2460, 0x24FF), (0x1D400, 0x1D7FF))
 
 
 def _fold_char(char: str) -> str:
-    """Fold one non-ASCII character to exactly one character (often ASCII)."""
+    """Fold one non-ASCII character to exactly one character (ASCII where it has an ASCII twin)."""
     special = _SPECIAL_FOLD.get(char)
     if special is not None:
         return special
+    code = ord(char)
+    if 0xFF01 <= code <= 0xFF5E:  # fullwidth ASCII
+        return chr(code - 0xFEE0)
+    for first, last in _COMPAT_BLOCKS:
+        if first <= code <= last:
+            compat = unicodedata.normalize("NFKC", char)
+            return compat if len(compat) == 1 and compat.isascii() else char
     if char.isspace():
         return " "
-    if unicodedata.category(char) == "Pd":  # hyphens, en and em dashes
-        return "-"
-    compat = unicodedata.normalize("NFKC", char)
-    if len(compat) == 1 and compat.isascii():
-        return compat
-    return char
+    return "-"  # the rest of _FOLDABLE_RE: hyphens, dashes and minus signs
 
 
 def _fold(text: str) -> str:
@@ -372,26 +384,26 @@ def _fold(text: str) -> str:
         text = _KEYCAP_RE.sub(lambda match: " " * len(match.group()), text)
     table: dict[int, str] = dict(_ASCII_FOLD)
     if not text.isascii():
-        table.update({ord(char): _fold_char(char) for char in set(text) if not char.isascii()})
+        table.update({ord(char): _fold_char(char) for char in set(_FOLDABLE_RE.findall(text))})
     folded = text.translate(table)
-    folded = _LINK_RE.sub(lambda match: " " * len(match.group()), folded)
-    return _SLASH_LABEL_RE.sub(r"\1\2 ", folded)
+    if "/" in folded or "www." in folded.lower():
+        folded = _LINK_RE.sub(lambda match: " " * len(match.group()), folded)
+        folded = _SLASH_LABEL_RE.sub(r"\1\2 ", folded)
+    return folded
 
 
-class _Kind(Enum):
-    """Token kinds."""
+# Token kinds. Plain strings, not an Enum: the reader compares them once per token.
+_NUM = "num"
+_WORD = "word"
+_PUNCT = "punct"
+_NEWLINE = "newline"
+_EMOJI = "emoji"
+_TARGET_EMOJI = "\U0001f3af"
 
-    NUM = "num"
-    WORD = "word"
-    PUNCT = "punct"
-    NEWLINE = "newline"
-    EMOJI = "emoji"
-
-
-# Every alternative consumes a maximal run, and the quantifiers are possessive, so matching is linear.
+# Every alternative consumes a maximal run with possessive quantifiers, so matching is linear.
 _TOKEN_RE = re.compile(
     r"""
-    (?P<num>[0-9]++(?:[.,][0-9]++)*+)(?P<suffix>[kKmMxX])?+(?![^\W_])
+    (?P<num>[0-9]++(?:[.,][0-9]++)*+[kKmMxX]?+)(?![^\W_])
     | (?P<word>[^\W_]++)
     | (?P<punct>[-/:@\#$%()~+=|_])
     | (?P<newline>\n)
@@ -401,11 +413,10 @@ _TOKEN_RE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
     """One token: ``text`` is the folded text (a number's digits without its suffix)."""
 
-    kind: _Kind
+    kind: str
     text: str
     start: int
     end: int
@@ -415,14 +426,15 @@ class _Token:
 def _tokenize(folded: str) -> list[_Token]:
     """Split folded text into numbers, words, punctuation, newlines and label emoji."""
     tokens: list[_Token] = []
+    append = tokens.append
     for match in _TOKEN_RE.finditer(folded):
-        group = match.lastgroup
-        if group == "suffix" or group == "num":
-            tokens.append(
-                _Token(_Kind.NUM, match.group("num"), match.start(), match.end(), match.group("suffix") or "")
-            )
-        elif group is not None:
-            tokens.append(_Token(_Kind(group), match.group(), match.start(), match.end()))
+        kind = match.lastgroup or ""
+        text = match.group()
+        start, end = match.span()
+        if kind == _NUM and text[-1] in "kKmMxX":
+            append(_Token(kind, text[:-1], start, end, text[-1].lower()))
+        else:
+            append(_Token(kind, text, start, end))
     return tokens
 
 
@@ -467,13 +479,12 @@ _HASHTAG_STOPWORDS = frozenset(
         "BEARISH", "BREAKOUT", "ALERT", "PREMIUM", "CORNIX",
     }
 )  # fmt: skip
-_ADJACENT_STOPWORDS = frozenset(
+_ADJACENT_STOPWORDS = _HASHTAG_STOPWORDS | frozenset(
     {
         "I", "IM", "WE", "GO", "GOING", "NOW", "HERE", "NEW", "THE", "A", "AN", "THIS", "THAT", "FULL",
         "STRONG", "BIG", "HUGE", "QUICK", "OPEN", "OPENING", "ENTER", "AND", "OR", "IS", "ARE", "BE",
         "TO", "IN", "ON", "AT", "FOR", "OF", "MY", "OUR", "NOT", "DONT", "JUST", "ALL", "MORE", "LESS",
         "HIGH", "LOW", "TYPE", "REGULAR", "MARKET", "LIMIT", "CMP", "X", "OK", "YES", "NO", "GM",
-        "SIGNAL", "TRADE", "CALL", "SETUP", "ALERT", "SPOT", "SCALP", "SWING", "FUTURES", "VIP",
     }
 )  # fmt: skip
 _TIMEFRAMES = frozenset({"1", "3", "5", "15", "30", "45"})
@@ -482,64 +493,57 @@ _ENTRY_RE = re.compile(r"entry[0-9]{0,2}|entries|enter|entering")
 _STOP_RE = re.compile(r"sl[0-9]?|stop|stops|stoploss(?:es)?")
 _TP_RE = re.compile(r"tp[0-9]{0,2}|tps|t[0-9]{1,2}|targets?[0-9]{0,2}|tgts?[0-9]{0,2}|takeprofits?")
 _TP_CONTINUATION = frozenset({"target", "targets", "tgt", "tgts"})
-_LEVERAGE_X_RE = re.compile(r"x([0-9]{1,3})")
+_LEVERAGE_X_RE = re.compile(r"x[0-9]{1,3}")
 _TAG_RE = re.compile(r"[0-9]*[A-Z][A-Z0-9]*")
 
-
-class _Word(Enum):
-    """What a word means to the reader."""
-
-    SIDE = "side"
-    ENTRY = "entry"
-    STOP = "stop"
-    TP = "tp"
-    PROFIT = "profit"  # a take-profit label only after "take"
-    LEVERAGE = "leverage"
-    LEVERAGE_VALUE = "leverage_value"  # x10
-    MARGIN = "margin"
-    FILLER = "filler"
-    UNKNOWN = "unknown"
+# What a word means to the reader (plain strings, compared once per word).
+_W_SIDE = "side"
+_W_ENTRY = "entry"
+_W_STOP = "stop"
+_W_TP = "tp"
+_W_PROFIT = "profit"  # a take-profit label only right after "take"
+_W_LEVERAGE = "leverage"
+_W_LEVERAGE_VALUE = "leverage_value"  # x10
+_W_MARGIN = "margin"
+_W_FILLER = "filler"
+_W_UNKNOWN = "unknown"
+_LABEL_WORDS = frozenset({_W_ENTRY, _W_STOP, _W_SIDE})
 
 
-def _classify(word: str) -> _Word:
+@functools.lru_cache(maxsize=4096)
+def _classify(word: str) -> str:
     """Classify a lower-case word without looking at its neighbours."""
     if word in _SIDE_WORDS:
-        return _Word.SIDE
+        return _W_SIDE
     if word in _MARGIN_WORDS:
-        return _Word.MARGIN
+        return _W_MARGIN
     if word in _LEVERAGE_WORDS:
-        return _Word.LEVERAGE
+        return _W_LEVERAGE
     if word in _FILLERS:
-        return _Word.FILLER
+        return _W_FILLER
     if word in ("profit", "profits"):
-        return _Word.PROFIT
+        return _W_PROFIT
     if _ENTRY_RE.fullmatch(word):
-        return _Word.ENTRY
+        return _W_ENTRY
     if _STOP_RE.fullmatch(word):
-        return _Word.STOP
+        return _W_STOP
     if _TP_RE.fullmatch(word):
-        return _Word.TP
+        return _W_TP
     if _LEVERAGE_X_RE.fullmatch(word):
-        return _Word.LEVERAGE_VALUE
-    return _Word.UNKNOWN
-
-
-def _gap(folded: str, left: _Token, right: _Token) -> str:
-    """The text between two tokens."""
-    return folded[left.end : right.start]
+        return _W_LEVERAGE_VALUE
+    return _W_UNKNOWN
 
 
 def _spaced(folded: str, left: _Token, right: _Token, allowed: str = " ") -> bool:
-    """True if only characters from ``allowed`` (at least none) separate the two tokens."""
-    return all(char in allowed for char in _gap(folded, left, right))
+    """True if only characters from ``allowed`` (or nothing) separate the two tokens."""
+    return not folded[left.end : right.start].strip(allowed)
 
 
 # --------------------------------------------------------------------------------------------------
 # Symbol
 
 
-@dataclass(frozen=True, slots=True)
-class _Symbol:
+class _Symbol(NamedTuple):
     """The chosen symbol and the starts of every symbol-like word (read past, never a reset)."""
 
     base: str | None
@@ -549,59 +553,60 @@ class _Symbol:
 
 
 def _find_symbol(tokens: list[_Token], folded: str) -> _Symbol:
-    """Find the base asset; lower priority numbers win, then the earlier position."""
+    """Find the base asset; the lowest priority number wins, then the earliest position.
+
+    Priorities: 0 a pair (``#BTC/USDT``, ``BTCUSDT``, ``BTC-PERP``); 1 a cashtag or ``Coin:`` label;
+    2 a hashtag; 3 a plausible ticker right next to the side word; 4 a well-known ticker anywhere.
+    """
     best: tuple[int, int, str, int, int] | None = None
     word_starts: set[int] = set()
     count = len(tokens)
     for i, token in enumerate(tokens):
-        if (
-            token.kind is not _Kind.WORD
-            or not token.text.isascii()
-            or _classify(token.text.lower())
-            not in (
-                _Word.UNKNOWN,
-                _Word.FILLER,
-            )
-        ):
+        if token.kind != _WORD or not token.text.isascii():
+            continue
+        lower = token.text.lower()
+        if _classify(lower) not in (_W_UNKNOWN, _W_FILLER):
             continue
         upper = token.text.upper()
         if not _TAG_RE.fullmatch(upper):
             continue
         prev = tokens[i - 1] if i > 0 else None
-        glued_prefix = prev is not None and prev.kind is _Kind.PUNCT and prev.end == token.start
-        start = prev.start if glued_prefix and prev is not None and prev.text in "#$" else token.start
+        prefix = prev.text if prev is not None and prev.kind == _PUNCT and prev.end == token.start else ""
+        start = prev.start if prev is not None and prefix in ("#", "$") else token.start
         end = token.end
-        found: tuple[int, str] | None = None
-        if i + 2 < count and tokens[i + 1].text in "/-_" and tokens[i + 1].kind is _Kind.PUNCT:
-            quote = tokens[i + 2]
-            glued = token.end == tokens[i + 1].start and tokens[i + 1].end == quote.start
-            quotes = _SLASH_QUOTES if tokens[i + 1].text == "/" else _QUOTES
-            if glued and quote.kind is _Kind.WORD and quote.text.upper() in quotes:
-                found = (0, upper)
+        priority: int | None = None
+        base = upper
+        if i + 2 < count and tokens[i + 1].kind == _PUNCT and tokens[i + 1].text in ("/", "-", "_"):
+            joint, quote = tokens[i + 1], tokens[i + 2]
+            quotes = _SLASH_QUOTES if joint.text == "/" else _QUOTES
+            glued = token.end == joint.start and joint.end == quote.start
+            if glued and quote.kind == _WORD and quote.text.upper() in quotes:
+                priority = 0
                 end = quote.end
                 word_starts.add(quote.start)
-        if found is None:
-            base = _strip_quote(upper)
-            if base is not None:
-                found = (0, base)
-            elif upper in _QUOTES or token.text.lower() in _FILLERS:
+        if priority is None:
+            stripped = _strip_quote(upper)
+            if stripped is not None:
+                priority, base = 0, stripped
+            elif upper in _QUOTES or lower in _FILLERS:
                 continue
-            elif glued_prefix and prev is not None and prev.text == "$":
-                found = (1, upper)
-            elif glued_prefix and prev is not None and prev.text == "#" and upper not in _HASHTAG_STOPWORDS:
-                found = (2, upper)
+            elif prefix == "$":
+                priority = 1
+            elif prefix == "#":
+                if upper in _HASHTAG_STOPWORDS:
+                    continue
+                priority = 2
             elif _after_symbol_label(tokens, i, folded):
-                found = (1, upper)
+                priority = 1
             elif _next_to_side(tokens, i, folded) and _plausible_bare_ticker(token.text):
-                found = (3, upper)
+                priority = 3
             elif upper in _KNOWN_TICKERS:
-                found = (4, upper)
-        if found is None:
-            continue
+                priority = 4
+            else:
+                continue
         word_starts.add(token.start)
-        candidate = (found[0], token.start, found[1], start, end)
-        if best is None or candidate[:2] < best[:2]:
-            best = candidate
+        if best is None or (priority, token.start) < best[:2]:
+            best = (priority, token.start, base, start, end)
     if best is None:
         return _Symbol(None, 0, 0, frozenset(word_starts))
     return _Symbol(best[2], best[3], best[4], frozenset(word_starts))
@@ -609,6 +614,8 @@ def _find_symbol(tokens: list[_Token], folded: str) -> _Symbol:
 
 def _strip_quote(upper: str) -> str | None:
     """``BTCUSDT`` → ``BTC``, ``ETHUSDTPERP`` → ``ETH``; ``None`` if no quote is glued on."""
+    if not upper.endswith(_QUOTES):
+        return None
     base = upper
     for _ in range(2):
         for quote in _QUOTES:
@@ -623,20 +630,19 @@ def _strip_quote(upper: str) -> str | None:
 def _plausible_bare_ticker(word: str) -> bool:
     """A bare word next to the side word is a ticker if it is shouted, well known, or like 1000PEPE."""
     upper = word.upper()
-    if upper in _ADJACENT_STOPWORDS or upper in _HASHTAG_STOPWORDS or not 2 <= len(word) <= 12:
+    if upper in _ADJACENT_STOPWORDS or not 2 <= len(word) <= 12:
         return False
-    has_digit = any(char.isdigit() for char in word)
-    return word.isupper() or upper in _KNOWN_TICKERS or (has_digit and word[0].isdigit())
+    return word.isupper() or upper in _KNOWN_TICKERS or word[0].isdigit()
 
 
 def _after_symbol_label(tokens: list[_Token], i: int, folded: str) -> bool:
-    """True for ``Coin: SOL``, ``Pair: ETH``."""
-    for j in range(i - 1, -1, -1):
+    """True for ``Coin: SOL``, ``Pair: ETH`` (the label on the same line)."""
+    for j in range(i - 1, max(i - 3, -1), -1):
         token = tokens[j]
-        if token.kind is _Kind.PUNCT and token.text in ":-=":
+        if token.kind == _PUNCT and token.text in (":", "-", "="):
             continue
         return (
-            token.kind is _Kind.WORD
+            token.kind == _WORD
             and token.text.lower() in _SYMBOL_LABELS
             and "\n" not in folded[token.end : tokens[i].start]
         )
@@ -645,12 +651,15 @@ def _after_symbol_label(tokens: list[_Token], i: int, folded: str) -> bool:
 
 def _next_to_side(tokens: list[_Token], i: int, folded: str) -> bool:
     """True if a side word sits right before or after token ``i``, separated by spaces only."""
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(tokens):
-            other = tokens[j]
-            left, right = (other, tokens[i]) if j < i else (tokens[i], other)
-            if other.kind is _Kind.WORD and other.text.lower() in _SIDE_WORDS and _spaced(folded, left, right):
-                return True
+    token = tokens[i]
+    if i > 0:
+        other = tokens[i - 1]
+        if other.kind == _WORD and other.text.lower() in _SIDE_WORDS and _spaced(folded, other, token):
+            return True
+    if i + 1 < len(tokens):
+        other = tokens[i + 1]
+        if other.kind == _WORD and other.text.lower() in _SIDE_WORDS and _spaced(folded, token, other):
+            return True
     return False
 
 
@@ -660,17 +669,18 @@ def _next_to_side(tokens: list[_Token], i: int, folded: str) -> bool:
 _THOUSANDS_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 _COMMA_DECIMAL_RE = re.compile(r"([0-9]+),([0-9]+)")
 _PLAIN_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_GROUP_HEAD_RE = re.compile(r"[0-9]{1,3}")
-_GROUP_BODY_RE = re.compile(r"[0-9]{3}")
-_GROUP_TAIL_RE = re.compile(r"[0-9]{3}(?:\.[0-9]+)?")
-_MULTIPLIERS = {"": Decimal(1), "k": Decimal(1_000), "m": Decimal(1_000_000)}
+# A head of one to three digits, then groups of exactly three digits after single spaces; the number
+# must stand alone (no letter, digit, comma or dot glued on either side, no k/m/x suffix).
+_SPACE_GROUP_RE = re.compile(r"(?<![\w.,])[0-9]{1,3}+(?: [0-9]{3}+)++(?:\.[0-9]++)?+(?![\w,])")
+_token_start = operator.attrgetter("start")
+_MULTIPLIERS = {"k": Decimal(1_000), "m": Decimal(1_000_000)}
 
 
 def _number_parts(token: _Token) -> list[tuple[str, int, int]]:
     """Split a number token into plain decimal strings with their offsets (``52000,54000`` is two)."""
     raw = token.text
     if "," not in raw:
-        return [(raw, token.start, token.end)] if _PLAIN_RE.fullmatch(raw) else []
+        return [(raw, token.start, token.end)] if raw.count(".") <= 1 else []
     if _THOUSANDS_RE.fullmatch(raw) and not raw.startswith("0,"):
         return [(raw.replace(",", ""), token.start, token.end)]
     decimal = _COMMA_DECIMAL_RE.fullmatch(raw)
@@ -693,30 +703,9 @@ def _number_parts(token: _Token) -> list[tuple[str, int, int]]:
 def _space_groups(tokens: list[_Token], folded: str) -> list[tuple[int, ...]]:
     """Runs of number tokens that may be one number written with space separators (``1 200 000``)."""
     groups: list[tuple[int, ...]] = []
-    i = 0
-    count = len(tokens)
-    while i < count:
-        head = tokens[i]
-        if head.kind is not _Kind.NUM or head.suffix or not _GROUP_HEAD_RE.fullmatch(head.text):
-            i += 1
-            continue
-        members = [i]
-        j = i
-        while j + 1 < count:
-            nxt = tokens[j + 1]
-            if nxt.kind is not _Kind.NUM or nxt.suffix or _gap(folded, tokens[j], nxt) != " ":
-                break
-            if _GROUP_BODY_RE.fullmatch(nxt.text):
-                members.append(j + 1)
-                j += 1
-                continue
-            if _GROUP_TAIL_RE.fullmatch(nxt.text):
-                members.append(j + 1)
-                j += 1
-            break
-        if len(members) > 1:
-            groups.append(tuple(members))
-        i = j + 1
+    for match in _SPACE_GROUP_RE.finditer(folded):
+        first = bisect.bisect_left(tokens, match.start(), key=_token_start)
+        groups.append(tuple(range(first, first + match.group().count(" ") + 1)))
     return groups
 
 
@@ -732,7 +721,7 @@ def _merge_groups(tokens: list[_Token], groups: list[tuple[int, ...]]) -> list[_
             i += 1
             continue
         text = "".join(tokens[k].text for k in group)
-        merged.append(_Token(_Kind.NUM, text, tokens[group[0]].start, tokens[group[-1]].end))
+        merged.append(_Token(_NUM, text, tokens[group[0]].start, tokens[group[-1]].end))
         i = group[-1] + 1
     return merged
 
@@ -740,15 +729,12 @@ def _merge_groups(tokens: list[_Token], groups: list[tuple[int, ...]]) -> list[_
 # --------------------------------------------------------------------------------------------------
 # Reading
 
-
-class _Ctx(Enum):
-    """What the next number means."""
-
-    NONE = "none"
-    ENTRY = "entry"
-    STOP = "stop"
-    TP = "tp"
-    LEVERAGE = "leverage"
+# What the next number means (plain strings, compared once per token).
+_C_NONE = "none"
+_C_ENTRY = "entry"
+_C_STOP = "stop"
+_C_TP = "tp"
+_C_LEVERAGE = "leverage"
 
 
 @dataclass(slots=True)
@@ -765,51 +751,68 @@ class _Reading:
     take_profits: list[tuple[float, int, int]] = field(default_factory=list)
     leverages: list[tuple[float, int, int]] = field(default_factory=list)
 
+    def values_for(self, ctx: str) -> list[tuple[float, int, int]] | None:
+        """The list a number read under ``ctx`` goes to, or ``None`` (ignored)."""
+        if ctx == _C_ENTRY:
+            return self.entries
+        if ctx == _C_STOP:
+            return self.stops
+        if ctx == _C_TP:
+            return self.take_profits
+        if ctx == _C_LEVERAGE:
+            return self.leverages
+        return None
+
 
 def _read(tokens: list[_Token], folded: str, source: str, symbol: _Symbol) -> TradeCall:
-    """Walk the tokens line by line, then build and check the call."""
+    """Walk the tokens line by line, then build and check the call.
+
+    A line that read nothing (no label, no number used) leaves the carried meaning as it was, so
+    chatter between a label line and its values changes nothing.
+    """
     reading = _Reading()
-    carried = _Ctx.NONE
-    line: list[_Token] = []
-    for token in [*tokens, _Token(_Kind.NEWLINE, "\n", len(folded), len(folded))]:
-        if token.kind is _Kind.NEWLINE:
-            if line:
-                ctx, used = _read_line(line, folded, symbol, reading, carried)
+    carried = _C_NONE
+    start = 0
+    for i, token in enumerate(tokens):
+        if token.kind == _NEWLINE:
+            if i > start:
+                ctx, used = _read_line(tokens[start:i], folded, symbol, reading, carried)
                 if used:
                     carried = ctx
-            line = []
-        else:
-            line.append(token)
+            start = i + 1
+    if start < len(tokens):
+        _read_line(tokens[start:], folded, symbol, reading, carried)
     return _build(reading, source, symbol)
 
 
-def _read_line(line: list[_Token], folded: str, symbol: _Symbol, reading: _Reading, ctx: _Ctx) -> tuple[_Ctx, bool]:
+def _read_line(line: list[_Token], folded: str, symbol: _Symbol, reading: _Reading, ctx: str) -> tuple[str, bool]:
     """Read one line; return the meaning carried to the next line and whether the line said anything."""
     used = False
     prev_word: _Token | None = None
     seen_content = False
     for i, token in enumerate(line):
-        if token.kind is _Kind.EMOJI:
-            ctx = _Ctx.TP if token.text == "\U0001f3af" else _Ctx.STOP
-            used = True
-            continue
-        if token.kind is _Kind.WORD:
+        kind = token.kind
+        if kind == _WORD:
             ctx, said = _read_word(line, i, prev_word, folded, symbol, reading, ctx)
             used = used or said
             prev_word = token
             seen_content = True
-            continue
-        if token.kind is not _Kind.NUM:
-            continue
-        prev = line[i - 1] if i > 0 else None
-        nxt = line[i + 1] if i + 1 < len(line) else None
-        first = not seen_content
-        seen_content = True
-        if nxt is not None and nxt.kind is _Kind.PUNCT and nxt.text == "%" and _spaced(folded, token, nxt):
-            continue
-        if _is_list_marker(token, prev, nxt, prev_word, folded, first, len(reading.take_profits), ctx):
-            continue
-        used = _read_number(token, ctx, reading) or used
+        elif kind == _NUM:
+            first = not seen_content
+            seen_content = True
+            if ctx == _C_NONE and token.suffix != "x":
+                continue
+            nxt = line[i + 1] if i + 1 < len(line) else None
+            if nxt is not None and nxt.text == "%" and nxt.kind == _PUNCT and _spaced(folded, token, nxt):
+                continue
+            if len(token.text) <= 2 and _is_list_marker(
+                line, i, prev_word, folded, first, len(reading.take_profits), ctx
+            ):
+                continue
+            used = _read_number(token, ctx, reading) or used
+        elif kind == _EMOJI:
+            ctx = _C_TP if token.text == _TARGET_EMOJI else _C_STOP
+            used = True
     return ctx, used
 
 
@@ -820,87 +823,84 @@ def _read_word(
     folded: str,
     symbol: _Symbol,
     reading: _Reading,
-    ctx: _Ctx,
-) -> tuple[_Ctx, bool]:
+    ctx: str,
+) -> tuple[str, bool]:
     """Apply one word: set the meaning of the next numbers, record side, margin mode or leverage."""
     token = line[i]
     if token.start in symbol.word_starts:
         return ctx, False
     word = token.text.lower()
     kind = _classify(word)
-    adjacent_prev = prev_word is not None and _spaced(folded, prev_word, token, " -")
-    if kind is _Word.SIDE:
+    if kind == _W_FILLER:
+        return ctx, False
+    if kind == _W_UNKNOWN:
+        return _C_NONE, False
+    if kind == _W_SIDE:
         nxt = line[i + 1] if i + 1 < len(line) else None
         if (
             nxt is not None
-            and nxt.kind is _Kind.WORD
+            and nxt.kind == _WORD
             and nxt.text.lower() in _NOT_SIDE_BEFORE
             and _spaced(folded, token, nxt, " -")
         ):
-            return _Ctx.NONE, False
+            return _C_NONE, False
         return _read_side(token, reading), True
-    if kind is _Word.PROFIT:
+    adjacent_prev = prev_word is not None and _spaced(folded, prev_word, token, " -")
+    if kind == _W_PROFIT:
         if adjacent_prev and prev_word is not None and prev_word.text.lower() == "take":
-            return _Ctx.TP, True
-        return _Ctx.NONE, False
-    if kind is _Word.TP:
+            return _C_TP, True
+        return _C_NONE, False
+    if kind == _W_TP:
         # "Entry Targets:" and "Stop Targets:" keep their meaning; a bare "Targets:" starts take-profits.
-        label_before = (
-            prev_word is not None
-            and adjacent_prev
-            and _classify(prev_word.text.lower()) in (_Word.ENTRY, _Word.STOP, _Word.SIDE)
-        )
-        if ctx in (_Ctx.ENTRY, _Ctx.STOP) and word in _TP_CONTINUATION and label_before:
+        label_before = prev_word is not None and adjacent_prev and _classify(prev_word.text.lower()) in _LABEL_WORDS
+        if ctx in (_C_ENTRY, _C_STOP) and word in _TP_CONTINUATION and label_before:
             return ctx, True
-        return _Ctx.TP, True
-    if kind is _Word.ENTRY:
-        return _Ctx.ENTRY, True
-    if kind is _Word.STOP:
-        return _Ctx.STOP, True
-    if kind is _Word.LEVERAGE:
-        return _Ctx.LEVERAGE, True
-    if kind is _Word.LEVERAGE_VALUE:
+        return _C_TP, True
+    if kind == _W_ENTRY:
+        return _C_ENTRY, True
+    if kind == _W_STOP:
+        return _C_STOP, True
+    if kind == _W_LEVERAGE:
+        return _C_LEVERAGE, True
+    if kind == _W_LEVERAGE_VALUE:
         reading.leverages.append((float(word[1:]), token.start, token.end))
         return ctx, True
-    if kind is _Word.MARGIN:
-        if reading.margin is None:
-            reading.margin = _MARGIN_WORDS[word]
-            reading.margin_span = (token.start, token.end)
-        return ctx, True
-    if kind is _Word.FILLER:
-        return ctx, False
-    return _Ctx.NONE, False
+    # _W_MARGIN
+    if reading.margin is None:
+        reading.margin = _MARGIN_WORDS[word]
+        reading.margin_span = (token.start, token.end)
+    return ctx, True
 
 
-def _read_side(token: _Token, reading: _Reading) -> _Ctx:
+def _read_side(token: _Token, reading: _Reading) -> str:
     """Record the side; ``sell`` after a long's entry (or ``buy`` after a short's) starts take-profits."""
     word = token.text.lower()
     side = _SIDE_WORDS[word]
     if reading.side is None:
         reading.side = side
         reading.side_span = (token.start, token.end)
-        return _Ctx.ENTRY
+        return _C_ENTRY
     if side is reading.side:
-        return _Ctx.ENTRY
+        return _C_ENTRY
     if word in ("buy", "sell") and reading.entries:
-        return _Ctx.TP
+        return _C_TP
     reading.conflict = True
-    return _Ctx.NONE
+    return _C_NONE
 
 
 def _is_list_marker(
-    token: _Token,
-    prev: _Token | None,
-    nxt: _Token | None,
+    line: list[_Token],
+    i: int,
     prev_word: _Token | None,
     folded: str,
     first_on_line: bool,
     take_profits_read: int,
-    ctx: _Ctx,
+    ctx: str,
 ) -> bool:
     """True for ``1)``, ``#1``, ``1:``, ``1.`` at a line start, and ``Target 1 - 52000``."""
+    token = line[i]
     raw = token.text
-    if token.suffix or not raw.isdigit() or len(raw) > 2:
+    if token.suffix or len(raw) > 2 or not raw.isdigit():
         return False
     before = folded[token.start - 1] if token.start > 0 else ""
     after = folded[token.end] if token.end < len(folded) else ""
@@ -910,42 +910,39 @@ def _is_list_marker(
         return before != "("
     if after == "." and first_on_line:
         return folded[token.end + 1 : token.end + 2] in ("", " ", "\n")
+    prev = line[i - 1] if i > 0 else None
+    nxt = line[i + 1] if i + 1 < len(line) else None
     if (
-        ctx is _Ctx.TP
+        ctx == _C_TP
         and prev is not None
         and prev is prev_word
-        and _classify(prev.text.lower()) is _Word.TP
-        and _spaced(folded, prev, token)
         and nxt is not None
-        and nxt.kind is _Kind.PUNCT
+        and nxt.kind == _PUNCT
         and nxt.text == "-"
+        and _classify(prev.text.lower()) == _W_TP
+        and _spaced(folded, prev, token)
     ):
         return int(raw) == take_profits_read + 1
     return False
 
 
-def _read_number(token: _Token, ctx: _Ctx, reading: _Reading) -> bool:
+def _read_number(token: _Token, ctx: str, reading: _Reading) -> bool:
     """Record a number under the current meaning; return whether it was used."""
-    suffix = token.suffix.lower()
-    used = False
-    for text, start, end in _number_parts(token):
-        if suffix == "x":
-            reading.leverages.append((float(Decimal(text)), start, end))
-            used = True
-            continue
-        if suffix == "m" and text in _TIMEFRAMES:
-            continue
-        value = float(Decimal(text) * _MULTIPLIERS[suffix])
-        target = {
-            _Ctx.ENTRY: reading.entries,
-            _Ctx.STOP: reading.stops,
-            _Ctx.TP: reading.take_profits,
-            _Ctx.LEVERAGE: reading.leverages,
-        }.get(ctx)
-        if target is not None:
-            target.append((value, start, end))
-            used = True
-    return used
+    suffix = token.suffix
+    if suffix == "x":
+        parts = _number_parts(token)
+        reading.leverages.extend((float(text), start, end) for text, start, end in parts)
+        return bool(parts)
+    target = reading.values_for(ctx)
+    if target is None or (suffix == "m" and token.text in _TIMEFRAMES):
+        return False
+    parts = _number_parts(token)
+    if suffix:
+        multiplier = _MULTIPLIERS[suffix]
+        target.extend((float(Decimal(text) * multiplier), start, end) for text, start, end in parts)
+    else:
+        target.extend((float(text), start, end) for text, start, end in parts)
+    return bool(parts)
 
 
 def _build(reading: _Reading, source: str, symbol: _Symbol) -> TradeCall:
