@@ -5,9 +5,13 @@ The real ``telegram.ext.Application`` talks to it over real HTTP: build the appl
 files, updates and webhooks in memory, answers with Telegram's exact error descriptions, and lets
 tests act as users (``user_sends``, ``press_button``...), inject faults and wait for the bot's calls.
 
-Blocking helpers (``wait_for``, ``expect``, ``assert_no_call``, ``wait_until_polling``) refuse to
-run on a thread with a running event loop, because they would freeze the bot living in that loop;
-async tests use their ``async_`` twins instead.
+Blocking helpers (``wait_for``, ``expect``, ``assert_no_call``, ``wait_until``, ``wait_until_polling``)
+refuse to run on a thread with a running event loop, because they would freeze the bot living in that
+loop; async tests use their ``async_`` twins instead.
+
+Deliberate differences from Telegram: a bare ``&`` in HTML is rejected (Telegram keeps it literally, its
+docs demand ``&amp;``; pass ``strict_ampersand=False`` for Telegram's leniency); webhooks may be plain
+``http://`` on any port; photos are stored and served as uploaded, not re-encoded to JPEG.
 """
 
 from __future__ import annotations
@@ -365,7 +369,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.server.emulator._track(self.connection, "busy")
         try:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = self._read_body()
             path, _, query = self.path.partition("?")
             answer = self.server.emulator._handle_http(path, query, self.headers.get("Content-Type", ""), body)
             if answer is None:
@@ -384,6 +388,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True  # emulator stopping: end keep-alive after this answer
 
     do_POST = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" not in self.headers.get("Transfer-Encoding", ""):
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        chunks = []
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        self.rfile.readline()  # the CRLF after the last chunk (no trailers expected)
+        return b"".join(chunks)
 
 
 class _Server(ThreadingHTTPServer):
@@ -437,7 +451,7 @@ class FakeTelegram:
         self._poll_generation = 0
         self._active_polls = 0
         self._webhook: dict[str, Any] = {"url": "", "secret": None, "last_error": None}
-        self._webhook_attempts: dict[int, int] = {}
+        self._delivery_failures: dict[int, int] = {}
         self._webhook_retry_at = 0.0
         self._deliveries: list[dict] = []
         self._methods: dict[str, Callable[[dict], Any]] = {
@@ -485,8 +499,13 @@ class FakeTelegram:
     @property
     def base_url(self) -> str:
         """For ``ApplicationBuilder.base_url``: ``http://127.0.0.1:PORT/bot`` (PTB appends the token)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def port(self) -> int:
+        """The TCP port the emulator listens on (127.0.0.1)."""
         assert self._server is not None, "call start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+        return self._server.server_address[1]
 
     @property
     def base_file_url(self) -> str:
@@ -521,7 +540,10 @@ class FakeTelegram:
         impl = self._methods.get(match.group(3).lower())
         if impl is None:
             return self._error_answer(ApiError("Not Found", 404))
-        params = parse_body(query, content_type, body)
+        try:
+            params = parse_body(query, content_type, body)
+        except ValueError as exc:
+            return self._error_answer(ApiError(f"Bad Request: can't parse request: {exc}"))
         method = impl.__name__[5:]
         method = method[0].lower() + method[1:]
         with self._cond:
@@ -595,8 +617,9 @@ class FakeTelegram:
         """Block until a matching call not consumed by an earlier wait exists; consume and return it."""
         _refuse_in_event_loop("wait_for")
         with self._cond:
-            found = self._cond.wait_for(lambda: self._find_call(method, predicate), timeout=timeout)
-            if not found:
+            self._cond.wait_for(lambda: self._find_call(method, predicate) is not None, timeout=timeout)
+            found = self._find_call(method, predicate)
+            if found is None:
                 raise AssertionError(f"no {method} call within {timeout}s; calls so far:\n{self._listing()}")
             self._consumed.add(found)
             return self._calls[found]
@@ -609,8 +632,9 @@ class FakeTelegram:
         """Fail if an unconsumed matching call exists now or arrives within ``within`` seconds."""
         _refuse_in_event_loop("assert_no_call")
         with self._cond:
-            found = self._cond.wait_for(lambda: self._find_call(method, _matcher(match)), timeout=within)
-            if found:
+            self._cond.wait_for(lambda: self._find_call(method, _matcher(match)) is not None, timeout=within)
+            found = self._find_call(method, _matcher(match))
+            if found is not None:
                 raise AssertionError(f"unexpected {method} call: {self._calls[found].params}\n{self._listing()}")
 
     def wait_until_polling(self, timeout: float = 5.0) -> None:
@@ -721,6 +745,8 @@ class FakeTelegram:
             user_id = user_id if user_id is not None else (chat_id if chat_id > 0 else DEFAULT_USER_ID)
             user = self._user(user_id, username, first_name)
             chat = self._chat_for_user(chat_id, user, chat_type)
+            if chat.type == "private":
+                self._blocked.discard(user_id)  # writing to the bot again unblocks it
             message = self._store(chat, {"from": user, "text": text})
             if entities := command_entities(text):
                 message["entities"] = entities
@@ -747,12 +773,23 @@ class FakeTelegram:
             chat.other_bot_spoke_last = True
             return copy.deepcopy(self._store(chat, {"from": other, "text": text}))
 
-    def press_button(self, chat_id: int, message_id: int, callback_data: str, user_id: int | None = None) -> str:
-        """A user taps an inline button of the bot's message; returns the callback query id."""
+    def press_button(
+        self,
+        chat_id: int,
+        message_id: int,
+        callback_data: str,
+        user_id: int | None = None,
+        must_exist: bool = True,
+    ) -> str:
+        """A user taps an inline button of the bot's message; returns the callback query id.
+
+        With ``must_exist=False`` the data need not be on the message's current keyboard: a stale
+        keyboard still shown by a client, or data forged by a modified client.
+        """
         with self._cond:
             message = self._chats[chat_id].messages[message_id]
             rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-            if not any(b.get("callback_data") == callback_data for row in rows for b in row):
+            if must_exist and not any(b.get("callback_data") == callback_data for row in rows for b in row):
                 raise ValueError(f"message {message_id} has no button with data {callback_data!r}: {rows}")
             query_id = self._new_query()
             user = self._user(user_id if user_id is not None else (chat_id if chat_id > 0 else DEFAULT_USER_ID))
@@ -984,7 +1021,7 @@ class FakeTelegram:
             self._acked.append(update_id)
         else:
             self._webhook["last_error"] = (int(time.time()), error)
-            attempts = self._webhook_attempts[update_id] = self._webhook_attempts.get(update_id, 0) + 1
+            attempts = self._delivery_failures[update_id] = self._delivery_failures.get(update_id, 0) + 1
             if attempts >= self.webhook_attempts:
                 self._pending, self._webhook_retry_at = still_pending, 0.0
             else:

@@ -102,6 +102,8 @@ async def polling(app: Application, **kwargs):
             await app.stop()
 
 
+# These two deliberately shadow the conftest fixtures of the same names: the emulator's own tests use
+# a bare FakeTelegram and a raw Bot, never the production application.
 @pytest.fixture
 def emu():
     with FakeTelegram() as emulator:
@@ -145,6 +147,11 @@ async def test_parameters_decoded_per_name_and_get_json_bodies_accepted(emu, bot
     )
     with urllib.request.urlopen(request) as response:
         assert json.load(response)["result"]["message_id"] == 4
+    chunked = http.client.HTTPConnection("127.0.0.1", emu.port)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    chunked.request("POST", f"/bot{emu.token}/sendMessage", iter([b"chat_id=42", b"&text=chunked"]), form)
+    assert json.loads(chunked.getresponse().read())["result"]["text"] == "chunked"
+    chunked.close()
 
 
 # ---------------------------------------------------------------- long polling
@@ -241,6 +248,7 @@ async def test_entities_use_utf16_offsets(emu, bot):
         ("", "Bad Request: message text is empty"),
         ("  \n ", "Bad Request: message text is empty"),
     ],
+    ids=["too-long", "empty", "whitespace"],
 )
 async def test_text_limits(bot, text, description):
     with pytest.raises(BadRequest) as caught:
@@ -303,7 +311,7 @@ async def test_markdown_v2_reserved_characters(bot):
     assert sent.text == "Liq at 1.5"
 
 
-@pytest.mark.parametrize("data", ["x" * 65, "€" * 22, ""])
+@pytest.mark.parametrize("data", ["x" * 65, "€" * 22, ""], ids=["65-bytes", "66-utf8-bytes", "empty"])
 async def test_bad_callback_data_is_rejected(bot, data):
     with pytest.raises(BadRequest) as caught:
         await bot.send_message(PRIVATE, "pick", reply_markup=keyboard(data))
@@ -344,12 +352,12 @@ async def test_edits_not_modified_and_keyboard_rules(emu, bot):
 
 
 async def test_button_press_answer_and_double_answer(emu):
-    app, answered = make_app(emu), asyncio.Event()
+    app, handled = make_app(emu), asyncio.Queue()
 
     async def on_button(update, context) -> None:
         await update.callback_query.answer("ok")
-        await update.callback_query.edit_message_text(f"chose {update.callback_query.data}")
-        answered.set()
+        await update.callback_query.edit_message_text(f"chose {update.callback_query.data}")  # drops keyboard
+        await handled.put(update.callback_query.data)
 
     app.add_handler(CallbackQueryHandler(on_button))
     emu.user_sends(PRIVATE, "hi")
@@ -359,13 +367,16 @@ async def test_button_press_answer_and_double_answer(emu):
             emu.press_button(PRIVATE, sent.message_id, "zzz")
         query_id = emu.press_button(PRIVATE, sent.message_id, "b")
         await emu.async_expect("answerCallbackQuery", callback_query_id=query_id, text="ok")
-        await asyncio.wait_for(answered.wait(), 5)
+        assert await asyncio.wait_for(handled.get(), 5) == "b"
         with pytest.raises(BadRequest) as caught:
             await app.bot.answer_callback_query(query_id)
         assert caught.value.message == ptb_message(QUERY_TOO_OLD)
         with pytest.raises(BadRequest, match="Query is too old"):
             await app.bot.answer_callback_query("12345")
-    assert emu.sent_messages(PRIVATE)[-1]["text"] == "chose b"
+        assert emu.sent_messages(PRIVATE)[-1]["text"] == "chose b"
+        stale = emu.press_button(PRIVATE, sent.message_id, "a", must_exist=False)  # keyboard still on screen
+        await emu.async_expect("answerCallbackQuery", callback_query_id=stale)
+        assert await asyncio.wait_for(handled.get(), 5) == "a"
 
 
 async def test_inline_query_result_limits(emu, bot):
@@ -412,6 +423,7 @@ async def test_photo_upload_keeps_png_bytes_and_dimensions(emu, bot):
         ("https://example.com/chart.png", "failed to get HTTP URL content"),
         ("AgACAgIAAxkBAAIunknown", "wrong file identifier/HTTP URL specified"),
     ],
+    ids=["gif", "sum-over-10000", "ratio-over-20", "url-offline", "unknown-file-id"],
 )
 async def test_bad_photos_are_rejected(bot, photo, description):
     with pytest.raises(BadRequest) as caught:
@@ -580,9 +592,16 @@ async def test_webhook_delivery_with_and_without_the_right_secret(emu, bot):
 
 
 # ---------------------------------------------------------------- the test-facing API itself
-def test_wait_for_times_out_with_a_listing(emu):
-    emu.user_sends(PRIVATE, "hi")
+def test_wait_for_consumes_calls_in_order_and_times_out_with_a_listing(emu):
     with pytest.raises(AssertionError, match=r"(?s)no sendMessage call within 0.05s.*\(none\)"):
+        emu.wait_for("sendMessage", timeout=0.05)
+    for text in ("a", "b"):
+        with urllib.request.urlopen(f"{emu.base_url}{emu.token}/getMe?text={text}"):
+            pass
+    assert emu.wait_for("getMe").params == {"text": "a"}  # the very first call, index 0
+    assert emu.expect("getMe").params == {"text": "b"}
+    emu.assert_no_call("getMe", within=0.05)
+    with pytest.raises(AssertionError, match=r"#1 getMe \{'text': 'b'\}"):
         emu.wait_for("sendMessage", timeout=0.05)
 
 
@@ -592,7 +611,7 @@ async def test_blocking_helpers_refuse_to_freeze_the_event_loop(emu):
 
 
 def test_stop_closes_idle_and_long_polling_connections(emu):
-    idle = http.client.HTTPConnection("127.0.0.1", int(emu.base_url.split(":")[2].split("/")[0]))
+    idle = http.client.HTTPConnection("127.0.0.1", emu.port)
     idle.request("GET", f"/bot{emu.token}/getMe")
     assert json.loads(idle.getresponse().read())["ok"]
     result = {}
