@@ -1,0 +1,470 @@
+"""The LIQ_ functions called as Excel calls them, compared with ``core`` on worked examples.
+
+Arguments are Excel-shaped (``shared/EXCEL.md`` §5.2): 2-D lists (``[[50000.0]]``, columns as
+``[[a], [b]]``), ints (Office.js) and floats (classic), ``None``, ``""`` and ``0`` for empty cells,
+sides and leverages as text. Every answer must be a 2-D list of the broadcast shape holding floats
+or text — never NaN.
+
+Sources of the expected values: PRODUCT.md §6 and FORMULAS.md §9 (the textbook 50,000 / 10x / 1,000
+trade), ``tests/core/derivations.md`` D1 (its short), the Binance USDⓈ-M formula
+(https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93) applied to the bundled
+2024-09-26 BTCUSDT brackets, and the derivations written next to each case. Tolerances: exact
+formulas to 1e-9 absolute; prices rounded to an exchange tick to that tick.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core import (
+    CrossAccountRequest,
+    CrossPositionInput,
+    Side,
+    TradeRequest,
+    calculate,
+    compare_margin_modes,
+    cross_account,
+    parse_cross_account,
+    pnl,
+    position_size,
+    tier_table,
+)
+from excel_addin import _cells, udfs
+from excel_addin._cells import ERROR, NO_LIQUIDATION
+
+TEXTBOOK = (50000, 10, 1000, "long")  # PRODUCT.md §6: 50,000 entry, 10x, 1,000 margin
+
+
+def only(result: list[list[Any]]) -> Any:
+    """The single cell of a 1×1 answer."""
+    assert len(result) == 1
+    assert len(result[0]) == 1
+    return result[0][0]
+
+
+def assert_cells(result: list[list[Any]], shape: tuple[int, int]) -> None:
+    """A 2-D list of ``shape`` holding only finite floats, ints and text."""
+    assert len(result) == shape[0]
+    for row in result:
+        assert len(row) == shape[1]
+        for cell in row:
+            assert isinstance(cell, str | int | float)
+            if isinstance(cell, float):
+                assert math.isfinite(cell)
+
+
+# --- worked examples ------------------------------------------------------------------------------------
+
+
+class TestLiqPrice:
+    @pytest.mark.parametrize(
+        ("args", "expected", "tol"),
+        [
+            pytest.param(TEXTBOOK, 45_250.0, 1e-9, id="textbook long: 50,000·(1 − 1/10 + 0.005)"),
+            pytest.param((50000, 10, 1000, "short"), 54_750.0, 1e-9, id="textbook short (derivations D1)"),
+            pytest.param(
+                (50000, 10, 1000, "long", "cross", None, None, None, 10000), 250.0, 1e-9,
+                id="textbook cross: 50,000 − (10,000 − 50)/0.2 (FORMULAS §9)",
+            ),
+            pytest.param(
+                (50000, 10, 1000, "long", None, "binance", None, 0.005), 45_226.13, 0.01,
+                id="Binance formula, MMR 0.5 %: (1,000 − 10,000)/(0.2·0.005 − 0.2) (FORMULAS §9)",
+            ),
+            pytest.param(
+                (50000, 10, 1000, "long", None, "binance"), 45_180.8, 1e-9,
+                id="Binance BTC bracket 1 (0.4 %): −9,000/−0.1992 = 45,180.72 → tick 0.1 up",
+            ),
+            pytest.param(
+                (50000, None, None, "long", None, None, None, None, None, 0.2), None, 0,
+                id="quantity alone does not size an isolated trade",
+            ),
+        ],
+    )  # fmt: skip
+    def test_worked_examples(self, args, expected, tol) -> None:
+        cell = only(udfs.LIQ_PRICE(*args))
+        if expected is None:
+            assert cell.startswith(ERROR)
+        else:
+            assert cell == pytest.approx(expected, abs=tol + 1e-9)  # a tick, plus float noise
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            pytest.param(([[50000.0]], [[10.0]], [[1000.0]], [["long"]]), id="classic floats in 2-D lists"),
+            pytest.param(([[50000]], [[10]], [[1000]], [["long"]]), id="Office.js ints"),
+            pytest.param(("50k", "10x", "1k", "L"), id="text as traders type it"),
+            pytest.param((50000, "x10", "$1,000", "Buy"), id="more text"),
+            pytest.param((50000, 10, 1000, 1), id="side as 1"),
+            pytest.param((50000, 10, 1000, "long", "", "", "", "", "", ""), id="empty strings"),
+            pytest.param((50000, 10, 1000, "long", 0, 0, 0, 0, 0, 0), id="Office.js empty cells as 0"),
+            pytest.param((50000, 10, 1000, "long", None, None, None, None, None, None), id="classic None"),
+        ],
+    )
+    def test_excel_shapes_give_the_same_answer(self, args) -> None:
+        assert only(udfs.LIQ_PRICE(*args)) == 45_250.0
+
+    def test_matches_core_calculate(self) -> None:
+        request = TradeRequest(entry_price=3000, leverage=20, quantity=2, side="short", venue="binance", symbol="ETH")
+        expected = calculate(request).liquidation_price
+        assert only(udfs.LIQ_PRICE(3000, 20, None, "short", None, "binance", "ETH", None, None, 2)) == expected
+
+    def test_empty_mmr_uses_the_tiers_not_zero(self) -> None:
+        tiers = only(udfs.LIQ_PRICE(50000, 10, 1000, "long", None, "binance"))
+        assert only(udfs.LIQ_PRICE(50000, 10, 1000, "long", None, "binance", None, 0)) == tiers
+        assert only(udfs.LIQ_PRICE(50000, 10, 1000, "long", None, "binance", None, "")) == tiers
+        zero = only(udfs.LIQ_PRICE(50000, 10, 1000, "long", None, "binance", None, "0%"))
+        assert zero == pytest.approx(45_000.0, abs=0.1)  # MMR 0: liquidation at bankruptcy
+        assert zero != tiers
+
+    def test_no_liquidation_is_text(self) -> None:
+        cell = only(udfs.LIQ_PRICE(50000, 10, 1000, "long", "cross", "binance", None, None, 10000))
+        assert cell.startswith(f"{NO_LIQUIDATION}: the wallet covers the whole position")
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            pytest.param((50000, 10, 1000), "side is empty; type long or short", id="no side"),
+            pytest.param((50000, 150, 1000, "long", None, "binance"), "type a leverage of 100x or less",
+                         id="above the bracket maximum"),
+            pytest.param((50000, 10, 1000, "long", "cross"), "add the balance", id="cross without a balance"),
+            pytest.param((50000, 10, 1000, "long", None, "okx"), "no okx USDT-margined tier table",
+                         id="venue without a bundled table"),
+            pytest.param((50000, 10, 1000, "long", None, "nyse"), "venue 'nyse' is unknown", id="unknown venue"),
+            pytest.param((-5, 10, 1000, "long"), "entry price -5.0", id="negative entry"),
+        ],
+    )  # fmt: skip
+    def test_errors_say_what_to_type(self, args, message) -> None:
+        cell = only(udfs.LIQ_PRICE(*args))
+        assert cell.startswith(ERROR)
+        assert message in cell
+
+
+class TestTradeFigures:
+    """The other figures of the textbook card: bankruptcy 50,000·(1 − 1/10) = 45,000, distance −9.5 %,
+    initial margin 1,000, maintenance 10,000·0.5 % = 50, max loss the margin (cross: the wallet)."""
+
+    @pytest.mark.parametrize(
+        ("function", "args", "expected"),
+        [
+            pytest.param(udfs.LIQ_BANKRUPTCY, TEXTBOOK, 45_000.0, id="bankruptcy"),
+            pytest.param(udfs.LIQ_DISTANCE, TEXTBOOK, -0.095, id="distance"),
+            pytest.param(udfs.LIQ_INITIAL_MARGIN, TEXTBOOK, 1_000.0, id="initial margin"),
+            pytest.param(udfs.LIQ_INITIAL_MARGIN, (50000, 10, None, "long", None, None, None, None, None, 0.2),
+                         1_000.0, id="initial margin from quantity"),
+            pytest.param(udfs.LIQ_MAINT_MARGIN, TEXTBOOK, 50.0, id="maintenance margin"),
+            pytest.param(udfs.LIQ_MAX_LOSS, TEXTBOOK, 1_000.0, id="max loss isolated"),
+            pytest.param(udfs.LIQ_MAX_LOSS, (*TEXTBOOK, "cross", None, None, None, 10000), 10_000.0,
+                         id="max loss cross"),
+        ],
+    )  # fmt: skip
+    def test_worked_examples(self, function, args, expected) -> None:
+        assert only(function(*args)) == pytest.approx(expected, abs=1e-9)
+
+    def test_bankruptcy_matches_core(self) -> None:
+        request = TradeRequest(entry_price=50000, leverage=10, margin=1000, side="short", venue="binance")
+        assert (
+            only(udfs.LIQ_BANKRUPTCY(50000, 10, 1000, "short", None, "binance")) == calculate(request).bankruptcy_price
+        )
+
+    def test_initial_margin_without_leverage_is_explained(self) -> None:
+        cell = only(udfs.LIQ_INITIAL_MARGIN(50000, None, None, "long", "cross", None, None, None, 10000, 0.2))
+        assert cell == "no initial margin: give the leverage or the margin"
+
+
+class TestStopAndFunding:
+    def test_stop_check(self) -> None:
+        # (48,000 − 45,250)/50,000 = 5.50 % of entry between stop and liquidation
+        assert only(udfs.LIQ_STOP_CHECK(48000, *TEXTBOOK)) == "stop fires 5.50 % of entry before liquidation"
+
+    def test_stop_beyond_liquidation(self) -> None:
+        cell = only(udfs.LIQ_STOP_CHECK(44000, *TEXTBOOK))
+        assert cell == "stop is 2.50 % of entry beyond the liquidation price: you are liquidated first"
+
+    @pytest.mark.parametrize(
+        ("rate", "periods", "expected"),
+        [
+            pytest.param(0.0001, 21, 45_355.0, id="long pays 21 × 0.01 % × 10,000 = 21: 50,000 − (979 − 50)/0.2"),
+            pytest.param("0.01%", 21, 45_355.0, id="rate as text"),
+            pytest.param(0.0001, 0, 45_250.0, id="no period: today's price"),
+            pytest.param(-0.0001, 21, 45_145.0, id="negative rate: the long receives 21"),
+        ],
+    )
+    def test_funding(self, rate, periods, expected) -> None:
+        assert only(udfs.LIQ_FUNDING(rate, periods, *TEXTBOOK)) == pytest.approx(expected, abs=1e-9)
+
+    def test_funding_needs_isolated(self) -> None:
+        cell = only(udfs.LIQ_FUNDING(0.0001, 21, *TEXTBOOK, "cross", None, None, None, 10000))
+        assert cell == f"{ERROR} funding drift is computed for isolated positions; use iso"
+
+
+class TestTables:
+    def test_compare_textbook(self) -> None:
+        table = udfs.LIQ_COMPARE(*TEXTBOOK, 10000)
+        assert_cells(table, (6, 3))
+        comparison = compare_margin_modes(TradeRequest(entry_price=50000, leverage=10, margin=1000, side="long"), 10000)
+        assert table[0] == ["", "isolated", "cross"]
+        assert table[1] == ["liquidation price", 45_250.0, 250.0]  # FORMULAS §9: isolated vs cross
+        assert table[1][1:] == [comparison.isolated.liquidation_price, comparison.cross.liquidation_price]
+        assert table[3] == ["bankruptcy price", 45_000.0, "none"]
+        assert table[4] == ["at risk (max loss)", 1_000.0, 10_000.0]
+
+    def test_compare_needs_one_trade_and_a_balance(self) -> None:
+        assert only(udfs.LIQ_COMPARE(*TEXTBOOK)).startswith(f"{ERROR} comparing needs the account balance")
+        assert "give single cells" in only(udfs.LIQ_COMPARE([[50000], [60000]], 10, 1000, "long", 10000))
+
+    def test_tiers(self) -> None:
+        table = udfs.LIQ_TIERS("binance", "BTCUSDT")
+        expected = tier_table("binance", "BTC")
+        assert table[0] == _cells.TIER_HEADER
+        assert len(table) == len(expected.tiers) + 2
+        assert table[1] == [1, 0.0, 50_000.0, 0.004, 125.0, 0.0]  # bundled 2024-09-26 bracket 1
+        assert table[-1][:2] == ["Binance BTCUSDT", "as of 2024-09-26"]
+
+    def test_textbook_tiers_are_flat_without_a_cap(self) -> None:
+        table = udfs.LIQ_TIERS()
+        assert table[1] == [1, 0.0, "no cap", 0.005, 1000.0, 0.0]
+
+    def test_tiers_error(self) -> None:
+        assert "no binance USDT-margined tier table for 'DOGE'" in only(udfs.LIQ_TIERS("binance", "DOGE"))
+
+
+class TestText:
+    def test_no_side_spills_long_and_short(self) -> None:
+        assert udfs.LIQ_TEXT("50000 10x 1000 isolated") == [[45_250.0, 54_750.0]]
+
+    def test_side_from_the_text_or_the_argument(self) -> None:
+        assert udfs.LIQ_TEXT("50k x10 1k iso short") == [[54_750.0]]
+        assert udfs.LIQ_TEXT("50000 10x 1000", "L") == [[45_250.0]]
+
+    def test_a_column_of_lines(self) -> None:
+        result = udfs.LIQ_TEXT([["50000 10x 1000 long"], ["50000 10x 1000"], ["nonsense"]])
+        assert result[0] == [45_250.0, ""]
+        assert result[1] == [45_250.0, 54_750.0]
+        assert result[2][0].startswith(f"{ERROR} 'nonsense' is not understood")
+        assert_cells(result, (3, 2))
+
+
+class TestPnlRoeTarget:
+    @pytest.mark.parametrize(
+        ("args", "expected"),
+        [
+            pytest.param((50000, 55000, 0.2, "long"), 1_000.0, id="0.2 × 5,000"),
+            pytest.param((50000, 55000, 0.2, "short"), -1_000.0, id="short loses"),
+            pytest.param((50000, 55000, 0.2, "long", "0.05%"), 989.5, id="fees 0.0005·0.2·105,000 = 10.5"),
+        ],
+    )
+    def test_pnl(self, args, expected) -> None:
+        assert only(udfs.LIQ_PNL(*args)) == pytest.approx(expected, abs=1e-9)
+
+    def test_roe(self) -> None:
+        # +10 % price move at 10x = +100 % on margin
+        assert only(udfs.LIQ_ROE(50000, 55000, "10x", "long")) == pytest.approx(1.0, abs=1e-12)
+
+    def test_target_price(self) -> None:
+        # EP·(1 + roe/L) = 50,000·1.05 (core.pnl.target_price doctest)
+        assert only(udfs.LIQ_TARGET_PRICE(50000, "50%", 10, "long")) == pytest.approx(52_500.0, abs=1e-9)
+
+    def test_target_out_of_reach(self) -> None:
+        cell = only(udfs.LIQ_TARGET_PRICE(50000, 20, 10, "short"))
+        assert cell.startswith(f"{ERROR} no price gives a short an ROE of 2000.00% at 10x")
+
+
+class TestSizing:
+    def test_size(self) -> None:
+        # 1 % of 10,000 = 100 lost over a 1,500 stop distance: 100/1,500 coins (core.sizing doctest)
+        assert only(udfs.LIQ_SIZE(10000, 0.01, 50000, 48500)) == pytest.approx(100 / 1500, rel=1e-12)
+
+    def test_size_with_fees_matches_core(self) -> None:
+        expected = position_size(10000, 0.01, 50000, 48500, taker_fee_rate=0.0005)
+        assert only(udfs.LIQ_SIZE(10000, "1%", 50000, 48500, "0.05%")) == expected
+
+    def test_max_leverage_textbook(self) -> None:
+        # MM at entry, flat 0.5 %: S_b = 48,500·0.995 = 48,257.5; W = q·(250 + 1,742.5) → 50,000/1,992.5
+        assert only(udfs.LIQ_MAX_LEVERAGE(50000, 48500, "long", 0.2)) == pytest.approx(50000 / 1992.5, rel=1e-12)
+
+    def test_max_leverage_wrong_side(self) -> None:
+        cell = only(udfs.LIQ_MAX_LEVERAGE(50000, 52000, "long", 0.2))
+        assert cell == f"{ERROR} a long's stop must be below its entry: stop 52,000 vs entry 50,000"
+
+
+class TestCross:
+    POSITIONS: ClassVar[list[list[Any]]] = [["BTC", "long", 0.5, 60000, None], ["ETHUSDT", "short", 10, 3000, 2900]]
+
+    def test_matches_core_on_the_grammar_example(self) -> None:
+        expected = cross_account(
+            parse_cross_account("bal 20000; BTC long 0.5 @ 60000; ETH short 10 @ 3000 mark 2900; binance")
+        )
+        prices = udfs.LIQ_CROSS(self.POSITIONS, 20000, "binance")
+        assert prices == [[p.liquidation_price] for p in expected.positions]
+        move = only(udfs.LIQ_CROSS_MOVE(self.POSITIONS, 20000, "binance"))
+        if expected.account_move is None:
+            assert move.startswith(NO_LIQUIDATION)
+        else:
+            assert move == expected.account_move
+
+    def test_single_position_is_the_textbook_cross(self) -> None:
+        # one position, flat 0.5 %, MM at entry: 50,000 − (10,000 − 50)/0.2 = 250 (FORMULAS §9)
+        assert udfs.LIQ_CROSS([["BTC", "L", 0.2, 50000]], 10000, None, 0.005) == [[250.0]]
+
+    def test_header_and_empty_rows_stay_empty(self) -> None:
+        rows = [["symbol", "side", "qty", "entry", "mark"], *self.POSITIONS, [None, None, None, None, None]]
+        result = udfs.LIQ_CROSS(rows, 20000, "binance")
+        assert result[0] == [""]
+        assert result[-1] == [""]
+        assert result[1:3] == udfs.LIQ_CROSS(self.POSITIONS, 20000, "binance")
+
+    def test_a_bad_row_points_every_row_at_it(self) -> None:
+        rows = [self.POSITIONS[0], ["ETH", "short", "ten", 3000, None]]
+        result = udfs.LIQ_CROSS(rows, 20000, "binance")
+        assert result[1] == [f"{ERROR} quantity 'ten' is not a number; type a quantity like 0.5"]
+        assert result[0] == [f"{ERROR} fix row 2 of the positions first; cross prices depend on every position"]
+        move = only(udfs.LIQ_CROSS_MOVE(rows, 20000, "binance"))
+        assert move == f"{ERROR} row 2 of the positions: quantity 'ten' is not a number; type a quantity like 0.5"
+
+    def test_whole_account_errors(self) -> None:
+        assert "4 or 5" in only(udfs.LIQ_CROSS([["BTC", "long", 0.5]], 20000))
+        assert "wallet is empty" in only(udfs.LIQ_CROSS(self.POSITIONS, None, "binance"))
+        assert "wallet is one cell" in only(udfs.LIQ_CROSS(self.POSITIONS, [[1], [2]], "binance"))
+        assert "no positions given" in only(udfs.LIQ_CROSS([[None] * 4], 20000))
+
+    def test_cross_symbols_are_normalised_like_trades(self) -> None:
+        request = CrossAccountRequest(
+            wallet_balance=20000,
+            positions=(CrossPositionInput(symbol="ETH", side=Side.SHORT, quantity=10, entry_price=3000),),
+            venue="binance",
+        )
+        expected = cross_account(request).positions[0].liquidation_price
+        assert udfs.LIQ_CROSS([["ethusdt", "short", 10, 3000]], 20000, "binance") == [[expected]]
+
+
+# --- ranges ---------------------------------------------------------------------------------------------
+
+
+class TestRanges:
+    def test_shape_in_is_shape_out(self) -> None:
+        column = udfs.LIQ_PRICE([[50000], [60000], [70000]], 10, 1000, "long")
+        assert_cells(column, (3, 1))
+        row = udfs.LIQ_PRICE([[50000, 60000, 70000]], 10, 1000, "long")
+        assert [row[0]] == [[c[0] for c in column]]
+        block = udfs.LIQ_PRICE([[50000, 60000], [70000, 80000]], [[10], [20]], 1000, "long")
+        assert_cells(block, (2, 2))
+        assert block[1][0] == only(udfs.LIQ_PRICE(70000, 20, 1000, "long"))
+
+    def test_a_bad_row_does_not_break_the_column(self) -> None:
+        result = udfs.LIQ_PRICE([[50000], ["abc"], [None], [60000]], [[10], [10], [10], ["ten"]], 1000, "long")
+        assert result[0] == [45_250.0]
+        assert result[1] == [f"{ERROR} entry 'abc' is not a number; type a price like 50000 or 50k"]
+        assert result[2] == [f"{ERROR} entry is empty; type a price like 50000 or 50k"]
+        assert result[3] == [f"{ERROR} leverage 'ten' is not a leverage; type it like 10x or 10"]
+
+    def test_mismatched_ranges_are_one_error(self) -> None:
+        result = udfs.LIQ_PRICE([[50000], [60000], [70000]], [[10], [20]], 1000, "long")
+        assert result == [
+            [
+                f"{ERROR} leverage is 2×1 cells but the other ranges are 3×1; give ranges of the same size, or single cells"
+            ]
+        ]
+
+    def test_range_rows_needing_the_scalar_core(self) -> None:
+        # a row above the bracket maximum and a cross row that cannot be liquidated: both come from calculate()
+        result = udfs.LIQ_PRICE(
+            [[50000], [50000], [50000]], [[10], [150], [10]], 1000, "long", [["iso"], ["iso"], ["cross"]],
+            "binance", None, None, 10000,
+        )  # fmt: skip
+        assert result[0] == [45_180.8]
+        assert "type a leverage of 100x or less" in result[1][0]
+        assert result[2][0].startswith(NO_LIQUIDATION)
+
+    def test_pnl_and_size_columns(self) -> None:
+        pnls = udfs.LIQ_PNL([[50000], [50000], ["x"]], 55000, 0.2, [["long"], ["short"], ["long"]], "0.05%")
+        assert pnls[:2] == [[989.5], [-1010.5]]
+        assert pnls[2][0].startswith(ERROR)
+        sizes = udfs.LIQ_SIZE(10000, [[0.01], [0.02], [0.01]], 50000, [[48500], [48500], [50000]])
+        assert sizes[0][0] == pytest.approx(100 / 1500, rel=1e-12)
+        assert sizes[1][0] == pytest.approx(200 / 1500, rel=1e-12)
+        assert sizes[2] == [f"{ERROR} the stop equals the entry; put the stop away from the entry"]
+
+
+rows = st.tuples(
+    st.sampled_from([50000, 3000, 150.0, "60k", -1, "abc", None]),
+    st.sampled_from([10, 25, "20x", 150, None, 0]),
+    st.sampled_from([1000, 250.5, None, -3]),
+    st.sampled_from(["long", "short", "S", None, "up"]),
+    st.sampled_from(["isolated", "cross", None]),
+    st.sampled_from([None, "binance", "hyperliquid", "bybit-classic", "okx"]),
+    st.sampled_from([None, "ETH", "SOLUSDT", "DOGE"]),
+    st.sampled_from([None, 0.005, "0.4%", 2]),
+    st.sampled_from([None, 20000, 500, -1]),
+    st.sampled_from([None, 0.2, 2, 5000]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(rows, min_size=2, max_size=12))
+def test_range_equals_row_by_row(trades) -> None:
+    """The vectorised range path gives every row what a single-cell call gives it (one tick at most)."""
+    columns = [[[trade[k]] for trade in trades] for k in range(10)]
+    ranged = udfs.LIQ_PRICE(*columns)
+    assert_cells(ranged, (len(trades), 1))
+    for trade, (cell,) in zip(trades, ranged, strict=True):
+        single = only(udfs.LIQ_PRICE(*trade))
+        if isinstance(single, str):
+            assert cell == single
+        else:
+            assert cell == pytest.approx(single, abs=0.1, rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([50000, 3000.5, "abc", None]), st.sampled_from([55000, 2900, 0]),
+            st.sampled_from([0.2, 3, None]), st.sampled_from(["long", "short", None]), st.sampled_from([None, 0.0005]),
+        ),
+        min_size=2, max_size=8,
+    )
+)  # fmt: skip
+def test_pnl_range_equals_row_by_row(trades) -> None:
+    columns = [[[trade[k]] for trade in trades] for k in range(5)]
+    ranged = udfs.LIQ_PNL(*columns)
+    for trade, (cell,) in zip(trades, ranged, strict=True):
+        single = only(udfs.LIQ_PNL(*trade))
+        if isinstance(single, str):
+            assert cell == single
+        else:
+            expected = pnl(trade[3], float(trade[0]), float(trade[1]), float(trade[2]), taker_fee_rate=trade[4] or 0)
+            assert cell == pytest.approx(expected, rel=1e-12, abs=1e-9)
+            assert single == pytest.approx(expected, rel=1e-12, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True), st.text(max_size=6)),
+        min_size=10, max_size=10,
+    )
+)  # fmt: skip
+def test_garbage_never_raises_or_returns_nan(cells) -> None:
+    for function in (udfs.LIQ_PRICE, udfs.LIQ_DISTANCE, udfs.LIQ_STOP_CHECK):
+        assert_cells(function(*cells[: function.__code__.co_argcount]), (1, 1))
+    assert_cells(udfs.LIQ_PRICE(*[[[c], [c]] for c in cells]), (2, 1))
+
+
+class TestRegressions:
+    def test_overflowing_rows_are_error_text_not_inf(self) -> None:
+        sizes = udfs.LIQ_SIZE([[1e300], [10000]], 1e-300, 1e300, [[1e-300], [48500]])
+        assert_cells(sizes, (2, 1))
+
+    def test_fee_equal_to_the_side_sign_is_refused_not_a_crash(self) -> None:
+        # core.target_price divides by (side − fee): fee −1 for a short was a ZeroDivisionError
+        cell = only(udfs.LIQ_TARGET_PRICE(150, 0, 10, "short", -1))
+        assert cell.startswith(f"{ERROR} taker fee rate -1.0: input should be greater than or equal to 0")
+
+    @pytest.mark.parametrize("function", [udfs.LIQ_PNL, udfs.LIQ_ROE])
+    def test_fees_are_checked_like_the_core_request(self, function) -> None:
+        assert "input should be less than 0.1" in only(function(50000, 55000, 10, "long", "50%"))

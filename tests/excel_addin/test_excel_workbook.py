@@ -1,0 +1,282 @@
+"""The sample workbook, evaluated on Linux with ``formulas`` and the LIQ_ functions registered.
+
+Every formula cell of the committed ``LiquidationPlanner.xlsx`` is checked against ``core`` called
+directly with the sheet's inputs: this proves the workbook and the functions agree end to end. The
+committed file must also be what ``python -m excel_addin.build_workbook`` writes today.
+
+Tolerances: cells computed by the same core path are compared to 1e-9 relative; prices from a range
+formula (the bulk twin, rounded to the tick) to one tick (Binance BTCUSDT: 0.1).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.formula import ArrayFormula
+
+from core import (
+    CrossAccountRequest,
+    CrossPositionInput,
+    Side,
+    TradeRequest,
+    calculate,
+    calculate_sides,
+    compare_margin_modes,
+    cross_account,
+    get_venue,
+    liquidation_after_funding,
+    max_safe_leverage,
+    parse_trade,
+    pnl,
+    pnl_report,
+    position_size,
+    stop_check,
+    target_price,
+    tier_table,
+)
+from excel_addin import _cells
+from excel_addin.build_workbook import OUTPUT, build
+from excel_addin.udfs import __all__ as LIQ_FUNCTIONS
+from tests.excel_addin.formulas_harness import evaluate, registered
+
+ERROR = _cells.ERROR
+TICK = 0.1  # Binance BTCUSDT tick (core/tier_tables/binance_BTCUSDT.json)
+PLANNER, SIZING, CROSS = "TRADE PLANNER", "POSITION SIZING", "CROSS PORTFOLIO"
+
+
+@pytest.fixture(scope="module")
+def values() -> dict[tuple[str, str], Any]:
+    with registered():
+        return evaluate(OUTPUT)
+
+
+@pytest.fixture(scope="module")
+def book() -> openpyxl.Workbook:
+    return openpyxl.load_workbook(OUTPUT)
+
+
+def formula_cells(book: openpyxl.Workbook) -> set[tuple[str, str]]:
+    """Every cell holding or receiving a formula (array formulas: their whole area)."""
+    found = set()
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, ArrayFormula):
+                    min_col, min_row, max_col, max_row = range_boundaries(value.ref)
+                    for r in range(min_row, max_row + 1):
+                        for c in range(min_col, max_col + 1):
+                            found.add((sheet.title.upper(), f"{get_column_letter(c)}{r}"))
+                elif isinstance(value, str) and value.startswith("="):
+                    found.add((sheet.title.upper(), cell.coordinate))
+    return found
+
+
+def expected_cells(book: openpyxl.Workbook) -> dict[tuple[str, str], tuple[Any, float]]:
+    """Each formula cell's expected value from core, with its absolute tolerance (strings: exact prefix)."""
+    expected: dict[tuple[str, str], tuple[Any, float]] = {}
+    expected.update(_planner(book["Trade planner"]))
+    expected.update(_sizing(book["Position sizing"]))
+    expected.update(_cross(book["Cross portfolio"]))
+    return expected
+
+
+def _planner(ws: Any) -> dict[tuple[str, str], tuple[Any, float]]:
+    entry, lev, margin, side, mode, venue, symbol, mmr, balance, stop, rate, periods = (
+        ws[f"B{row}"].value for row in range(4, 16)
+    )
+    assert mmr is None
+    request = TradeRequest(
+        entry_price=entry, leverage=lev, margin=margin, side=side, margin_mode=mode, venue=venue, symbol=symbol,
+        wallet_balance=balance,
+    )  # fmt: skip
+    card = calculate(request)
+    out: dict[str, tuple[Any, float]] = {
+        "E4": (card.liquidation_price, 0),
+        "E5": (card.bankruptcy_price, 0),
+        "E6": (card.move_to_liquidation, 0),
+        "E7": (card.position.initial_margin, 0),
+        "E8": (card.maintenance_margin_at_entry, 0),
+        "E9": (card.max_loss, 0),
+        "E10": (stop_check(card.position.side, entry, stop, card.liquidation_price).message, 0),
+        "E11": (liquidation_after_funding(request, Side(side), rate, periods).liquidation_price, 0),
+        # the textbook formula, by the function and in plain Excel: EP·(1 − 1/L + 0.5 %)
+        "E13": (entry * (1 - 1 / lev + 0.005), 1e-9),
+        "E14": (entry * (1 - 1 / lev + 0.005), 1e-9),
+    }
+    long_card, short_card = calculate_sides(parse_trade("50000 10x 1000 isolated"))
+    out["E15"] = (long_card.liquidation_price, 0)
+    out["F15"] = (short_card.liquidation_price, 0)
+    iso_request = request.model_copy(update={"margin_mode": _cells.MODE("isolated"), "wallet_balance": None})
+    comparison = compare_margin_modes(iso_request, balance)
+    out.update({"D18": ("", 0), "E18": ("isolated", 0), "F18": ("cross", 0)})
+    for row, label in enumerate(_cells.COMPARE_LABELS, start=19):
+        out[f"D{row}"] = (label, 0)
+        for col, result in (("E", comparison.isolated), ("F", comparison.cross)):
+            value = {
+                "liquidation price": result.liquidation_price,
+                "move to liquidation": result.move_to_liquidation,
+                "bankruptcy price": result.bankruptcy_price,
+                "at risk (max loss)": result.max_loss,
+                "effective leverage": result.effective_leverage,
+            }[label]
+            out[f"{col}{row}"] = ("none" if value is None else value, 0)
+    table = tier_table(venue, symbol)
+    for col, header in zip("ABCDEF", _cells.TIER_HEADER, strict=True):
+        out[f"{col}27"] = (header, 0)
+    for row, tier in enumerate(table.tiers, start=28):
+        cells = (row - 27, tier.floor, tier.cap, tier.mmr, tier.max_leverage, tier.maintenance_amount)
+        for col, value in zip("ABCDEF", cells, strict=True):
+            out[f"{col}{row}"] = (value, 0)
+    last = 28 + len(table.tiers)
+    out.update({f"A{last}": (f"Binance {table.market}", 0), f"B{last}": (f"as of {table.as_of}", 0)})
+    out.update({f"{col}{last}": ("", 0) for col in "CDEF"})
+    return {(PLANNER, ref): value for ref, value in out.items()}
+
+
+def _sizing(ws: Any) -> dict[tuple[str, str], tuple[Any, float]]:
+    account, risk, entry, stop, side, venue, symbol, fee, roe = (ws[f"B{row}"].value for row in range(4, 13))
+    qty = position_size(account, risk, entry, stop, taker_fee_rate=fee)
+    safe = max_safe_leverage(
+        side, entry, stop, quantity=qty, table=tier_table(venue, symbol), venue=get_venue(venue), taker_fee_rate=fee
+    )
+    assert safe is not None
+    lev = math.floor(safe)
+    card = calculate(TradeRequest(entry_price=entry, leverage=lev, quantity=qty, side=side, venue=venue, symbol=symbol))
+    roe_request = TradeRequest(entry_price=entry, leverage=lev, quantity=1, side=side, taker_fee_rate=fee)
+    out: dict[str, tuple[Any, float]] = {
+        "E4": (qty, 0),
+        "E5": (qty * entry, 1e-9),
+        "E6": (safe, 0),
+        "E7": (lev, 0),
+        "E8": (card.liquidation_price, 0),
+        "E9": (stop_check(side, entry, stop, card.liquidation_price).message, 0),
+        "E10": (pnl(side, entry, stop, qty, taker_fee_rate=fee), 1e-9),
+        "E11": (pnl_report(roe_request, stop).roe, 1e-12),
+        "E12": (target_price(side, entry, roe=roe, leverage=lev, taker_fee_rate=fee), 0),
+    }
+    for row in range(17, 22):
+        e, s, r, lev_row = (ws.cell(row, col).value for col in range(1, 5))
+        if s == e:  # the deliberate bad row: its error, and the error passed along the row
+            out[f"E{row}"] = (f"{ERROR} the stop equals the entry", 0)
+            out[f"F{row}"] = (f"{ERROR} quantity is the error #VALUE!", 0)
+            out[f"G{row}"] = (f"{ERROR} quantity is the error #VALUE!", 0)
+            continue
+        q = position_size(account, r, e, s, taker_fee_rate=fee)
+        request = TradeRequest(entry_price=e, leverage=lev_row, quantity=q, side=side, venue=venue, symbol=symbol)
+        out[f"E{row}"] = (q, 1e-12 * q)
+        out[f"F{row}"] = (calculate(request).liquidation_price, TICK)
+        out[f"G{row}"] = (pnl(side, e, s, q, taker_fee_rate=fee), 1e-9)
+    return {(SIZING, ref): value for ref, value in out.items()}
+
+
+def _cross(ws: Any) -> dict[tuple[str, str], tuple[Any, float]]:
+    wallet, venue = ws["B3"].value, ws["B4"].value
+    rows = [[ws.cell(row, col).value for col in range(1, 6)] for row in range(7, 10)]
+    request = CrossAccountRequest(
+        wallet_balance=wallet, venue=venue,
+        positions=tuple(CrossPositionInput(symbol=s, side=side, quantity=q, entry_price=e, mark_price=m)
+                        for s, side, q, e, m in rows),
+    )  # fmt: skip
+    result = cross_account(request)
+    out: dict[str, tuple[Any, float]] = {}
+    for row, (position, values) in enumerate(zip(result.positions, rows, strict=True), start=7):
+        price = position.liquidation_price
+        out[f"F{row}"] = (_cells.NO_LIQUIDATION if price is None else price, 0)
+        out[f"G{row}"] = ("" if price is None else price / values[4] - 1, 1e-12)
+    move = result.account_move
+    out["F11"] = (move if move is not None else _cells.NO_LIQUIDATION, 1e-12)
+    return {(CROSS, ref): value for ref, value in out.items()}
+
+
+# --- tests ----------------------------------------------------------------------------------------------
+
+
+def test_committed_workbook_is_what_the_builder_writes(tmp_path: Path) -> None:
+    fresh = openpyxl.load_workbook(build(tmp_path / "fresh.xlsx"))
+    committed = openpyxl.load_workbook(OUTPUT)
+    assert fresh.sheetnames == committed.sheetnames
+    for name in fresh.sheetnames:
+        a, b = fresh[name], committed[name]
+        cells_a = {c.coordinate: _plain(c.value) for row in a.iter_rows() for c in row if c.value is not None}
+        cells_b = {c.coordinate: _plain(c.value) for row in b.iter_rows() for c in row if c.value is not None}
+        assert cells_a == cells_b, f"sheet {name!r} differs: run python -m excel_addin.build_workbook"
+
+
+def _plain(value: Any) -> Any:
+    return ("array", value.ref, value.text) if isinstance(value, ArrayFormula) else value
+
+
+def test_sheets_and_config(book: openpyxl.Workbook) -> None:
+    assert book.sheetnames == ["Trade planner", "Position sizing", "Cross portfolio", "How to install", "xlwings.conf"]
+    assert (book["xlwings.conf"]["A1"].value, book["xlwings.conf"]["B1"].value) == ("UDF Modules", "excel_addin.udfs")
+    install = "\n".join(str(c.value) for c in book["How to install"]["A"] if c.value)
+    assert "xlwings Lite" in install
+    assert "Import Functions" in install
+
+
+def test_every_formula_cell_is_checked(book: openpyxl.Workbook) -> None:
+    assert formula_cells(book) == set(expected_cells(book))
+
+
+def test_every_function_is_used(book: openpyxl.Workbook) -> None:
+    text = " ".join(
+        str(c.value.text if isinstance(c.value, ArrayFormula) else c.value)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+    )
+    assert [name for name in LIQ_FUNCTIONS if f"{name}(" not in text] == []
+
+
+def test_every_formula_cell_agrees_with_core(book: openpyxl.Workbook, values: dict[tuple[str, str], Any]) -> None:
+    mismatches = []
+    for key, (expected, tol) in sorted(expected_cells(book).items()):
+        got = values.get(key)
+        if isinstance(expected, str) and expected.startswith(ERROR):
+            ok = isinstance(got, str) and got.startswith(expected)
+        elif isinstance(expected, str) or expected is None:
+            ok = got == expected
+        else:
+            ok = isinstance(got, int | float) and got == pytest.approx(expected, rel=1e-9, abs=tol)
+        if not ok:
+            mismatches.append(f"{key}: got {got!r}, expected {expected!r} ± {tol}")
+    assert mismatches == []
+
+
+def test_no_cell_holds_nan_or_an_unregistered_name(values: dict[tuple[str, str], Any]) -> None:
+    assert [k for k, v in values.items() if isinstance(v, float) and not math.isfinite(v)] == []
+    assert [k for k, v in values.items() if str(v) in ("#NAME?", "#VALUE!", "#N/A")] == []
+
+
+def test_harness_aliases_errors_and_ranges(tmp_path: Path) -> None:
+    """Office.js saves functions as _xldudf_…; text errors are not Excel errors; unknown names fail."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws["A1"], ws["A2"], ws["A3"] = 50000, "abc", 60000
+    ws["B1"] = '=_xldudf_LIQ_PRICE(A1,10,1000,"long")'
+    ws["B2"] = '=ISNUMBER(LIQ_PRICE(A2,10,1000,"long"))'
+    ws["B3"] = '=IFERROR(LIQ_PRICE(A1,10,1000,"long")*2,-1)'
+    ws["B4"] = "=LIQ_NOPE(A1)"
+    ws["C1"] = ArrayFormula("C1:C3", '=LIQ_PRICE(A1:A3,10,1000,"long")')
+    ws["D1"] = '=LIQ_PRICE(A1,10,1000,"long",,,,,,)'
+    path = tmp_path / "harness.xlsx"
+    wb.save(path)
+    with registered() as names:
+        assert "_XLDUDF_LIQ_PRICE" in names
+        got = evaluate(path)
+    sheet = ws.title.upper()
+    assert got[(sheet, "B1")] == 45_250.0
+    assert got[(sheet, "B2")] is False or got[(sheet, "B2")] == 0
+    assert got[(sheet, "B3")] == 90_500.0
+    assert str(got[(sheet, "B4")]) == "#NAME?"
+    assert got[(sheet, "C1")] == 45_250.0
+    assert str(got[(sheet, "C2")]).startswith(f"{ERROR} entry 'abc'")
+    assert got[(sheet, "C3")] == pytest.approx(54_300.0, abs=1e-9)  # 60,000·(1 − 0.1 + 0.005)
+    assert got[(sheet, "D1")] == 45_250.0  # omitted arguments arrive as 0: "not given"
