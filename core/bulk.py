@@ -13,6 +13,7 @@ positions or a hedge leg), ``liquidation_price_tiered_bulk`` (of
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,13 @@ from core.enums import ContractType, FeeModel, MMBasis
 from core.liquidation import ZERO_TOLERANCE
 from core.tiers import BoundUnit, TierTable
 
-__all__ = ["liquidation_price_bulk", "liquidation_price_tiered_bulk", "pnl_bulk", "position_size_bulk"]
+__all__ = [
+    "liquidation_price_bulk",
+    "liquidation_price_tiered_bulk",
+    "pnl_bulk",
+    "position_size_bulk",
+    "round_price_bulk",
+]
 
 Mask = npt.NDArray[np.bool_]
 
@@ -192,8 +199,11 @@ def position_size_bulk(
         (~(np.isfinite(fee) & (fee >= 0) & (fee < 0.1)), "taker fee must be a fraction from 0 to 0.1"),
     ]
     invalid = _any_invalid(checks, bal.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = bal * risk / (np.abs(ep - sp) + fee * (ep + sp))
+    overflow = ~np.isfinite(result) & ~invalid
+    checks.append((overflow, "the size overflows a float; check the account, risk and prices"))
+    invalid = invalid | overflow
     return finalize(result, invalid, raise_errors=raise_errors, messages=checks)
 
 
@@ -329,3 +339,22 @@ def _settle_brackets(
     price[rows[keep]] = previous_price[keep]
     index[rows[keep]] = previous_index[keep]
     return price, index
+
+
+def round_price_bulk(price: Any, tick_size: float, side: Any) -> FloatArray:
+    """Twin of :func:`core.venues.round_price`: each price to the tick, longs up and shorts down.
+
+    A price already on the tick (within 1e-9 ticks) is kept; NaN stays NaN.
+
+    >>> round_price_bulk([5739.0835, 45250.000000001, 52288.557], 0.1, ["long", "long", "short"]).tolist()
+    [5739.1, 45250.0, 52288.5]
+    """
+    values = as_float(price)
+    sign = side_signs(side)
+    values, sign = np.broadcast_arrays(values, sign)
+    steps = values / tick_size
+    nearest = np.round(steps)
+    on_tick = np.abs(steps - nearest) <= 1e-9 * np.maximum(1.0, np.abs(steps))
+    rounded = np.where(on_tick, nearest, np.where(sign > 0, np.ceil(steps), np.floor(steps)))
+    decimals = max(0, -math.floor(math.log10(tick_size)) + 1)
+    return np.asarray(np.round(rounded * tick_size, decimals), dtype=np.float64)

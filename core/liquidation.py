@@ -272,12 +272,7 @@ class _Coefficients:
         _check_finite("wallet_balance", wallet_balance)
         _check_rate("mmr", mmr)
         _check_finite("maintenance_amount", maintenance_amount)
-        if not (math.isfinite(taker_fee_rate) and 0.0 <= taker_fee_rate < 0.1):
-            raise InvalidInputError(
-                f"taker_fee_rate {taker_fee_rate!r} is not a fee rate; give a fraction from 0 to 0.1 "
-                "(0.0005 for 0.05 %)",
-                field="taker_fee_rate",
-            )
+        _check_fee(taker_fee_rate)
         fee_in_mmr = taker_fee_rate if fees is FeeModel.TAKER_IN_MMR else 0.0
         close_fee = taker_fee_rate if fees is FeeModel.CLOSE_AT_BANKRUPTCY else 0.0
 
@@ -428,6 +423,14 @@ def _check_positive(field: str, value: float) -> None:
     _check_finite(field, value)
     if value <= 0:
         raise InvalidInputError(f"{field} {value!r} must be above 0; give a positive number", field=field)
+
+
+def _check_fee(value: float, field: str = "taker_fee_rate") -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and 0.0 <= value < 0.1):
+        raise InvalidInputError(
+            f"{field} {value!r} is not a fee rate; give a fraction from 0 to below 0.1 (0.0005 for 0.05 %)",
+            field=field,
+        )
 
 
 def _check_rate(field: str, value: float) -> None:

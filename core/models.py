@@ -21,6 +21,7 @@ __all__ = [
     "Position",
     "TierUsed",
     "TradeRequest",
+    "normalize_symbol",
     "validation_message",
 ]
 
@@ -32,6 +33,18 @@ FeeRate = Annotated[float, Field(ge=0, lt=0.1, allow_inf_nan=False)]
 Leverage = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def normalize_symbol(value: object) -> object:
+    """``"#ethusdt"``, ``"ETH/USDT"``, ``"ETH-PERP"`` → ``"ETH"``; other values pass through to validation."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().upper().lstrip("#$")
+    for suffix in ("USDT", "USDC", "USD", "PERP", "/", "-", "_"):
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)].rstrip("/-_")
+    return text or None
+
 
 _HINTS = {
     "entry_price": "a price like 50000 or 50k",
@@ -91,13 +104,7 @@ class TradeRequest(BaseModel):
     @field_validator("symbol", mode="before")
     @classmethod
     def _symbol(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip().upper().lstrip("#$")
-            for suffix in ("USDT", "USDC", "USD", "PERP", "/", "-", "_"):
-                if text.endswith(suffix) and len(text) > len(suffix):
-                    text = text[: -len(suffix)].rstrip("/-_")
-            return text or None
-        return value
+        return normalize_symbol(value)
 
     @model_validator(mode="after")
     def _enough_to_size(self) -> Self:
@@ -191,6 +198,12 @@ class CrossPositionInput(BaseModel):
 
     symbol: Annotated[str, Field(min_length=1, max_length=20)]
     side: Side
+
+    @field_validator("symbol", mode="before")
+    @classmethod
+    def _symbol(cls, value: object) -> object:
+        return normalize_symbol(value)
+
     quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     entry_price: Price
     mark_price: Price | None = None  # None: at entry

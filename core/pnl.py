@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from core.calculator import calculate, resolve_position, table_for
 from core.enums import ContractType, Side
 from core.errors import InvalidInputError
-from core.liquidation import _check_positive, _side
+from core.liquidation import _check_fee, _check_positive, _side
 from core.models import TradeRequest
 from core.venues import get_venue
 
@@ -58,6 +59,8 @@ def pnl(
     sign = _side(side).sign
     for field, value in (("entry_price", entry_price), ("exit_price", exit_price), ("quantity", quantity)):
         _check_positive(field, value)
+    _check_positive("contract_size", contract_size)
+    _check_fee(taker_fee_rate)
     if ContractType(contract) is ContractType.LINEAR:
         return sign * quantity * (exit_price - entry_price) - taker_fee_rate * quantity * (entry_price + exit_price)
     scale = quantity * contract_size
@@ -127,6 +130,9 @@ def target_price(
     sign = _side(side).sign
     _check_positive("entry_price", entry_price)
     _check_positive("leverage", leverage)
+    _check_fee(taker_fee_rate)
+    if not math.isfinite(roe):
+        raise InvalidInputError(f"roe {roe!r} is not a number; give a fraction like 0.5 for +50 %", field="roe")
     if ContractType(contract) is ContractType.LINEAR:
         price = entry_price * (sign + taker_fee_rate + roe / leverage) / (sign - taker_fee_rate)
     else:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.enums import FeeModel, MMBasis, Side
 from core.errors import InvalidInputError
-from core.liquidation import _check_positive, _side
+from core.liquidation import _check_fee, _check_positive, _side
 from core.tiers import TierTable
 from core.venues import Venue
 
@@ -68,6 +68,7 @@ def position_size(
     _check_positive("account_balance", account_balance)
     _check_positive("entry_price", entry_price)
     _check_positive("stop_price", stop_price)
+    _check_fee(taker_fee_rate)
     if not (math.isfinite(risk_fraction) and 0 < risk_fraction <= 1):
         raise InvalidInputError(
             f"risk {risk_fraction!r} is not a share of the account; give a fraction above 0 and at most 1 (0.01 = 1 %)",
@@ -109,7 +110,15 @@ def max_safe_leverage(
     target = stop_price * (1 - sign * buffer_fraction)
     if target <= 0:
         return None
+    _check_positive("entry_price", entry_price)
+    _check_positive("stop_price", stop_price)
     fee = venue.taker_fee_rate if taker_fee_rate is None else taker_fee_rate
+    _check_fee(fee)
+    if not (math.isfinite(buffer_fraction) and 0 <= buffer_fraction < 1):
+        raise InvalidInputError(
+            f"buffer {buffer_fraction!r} is not a fraction; give one from 0 to below 1 (0.005 = 0.5 %)",
+            field="buffer_fraction",
+        )
     rate_fee = fee if venue.fee_model is FeeModel.TAKER_IN_MMR else 0.0
     basis_price = target if venue.mm_basis is MMBasis.LIQUIDATION else entry_price
     tier = table.tier_at(quantity, basis_price, clamp=True)

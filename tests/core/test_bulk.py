@@ -121,3 +121,21 @@ def test_position_size_bulk_equals_scalar() -> None:
     got = position_size_bulk([10_000, 10_000], 0.01, 50_000, [48_500, 50_000], taker_fee_rate=0.0005)
     assert got[0] == pytest.approx(expected, rel=1e-12)
     assert np.isnan(got[1])  # stop equals entry
+
+
+def test_round_price_bulk_equals_scalar() -> None:
+    from core import Side, round_price_bulk
+    from core.venues import round_price
+
+    rng = np.random.default_rng(5)
+    prices = rng.uniform(1, 100_000, 3_000)
+    prices[:10] = np.round(prices[:10], 1)  # already on the tick
+    sides = rng.choice(["long", "short"], prices.size)
+    got = round_price_bulk(prices, 0.1, sides)
+    expected = [round_price(p, 0.1, Side(s)) for p, s in zip(prices, sides, strict=True)]
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_position_size_bulk_overflow_is_nan_not_inf() -> None:
+    got = position_size_bulk([1e308, 10_000], [1.0, 0.01], [1.0, 50_000], [1.0 - 1e-12, 48_500])
+    assert np.isnan(got[0]) and got[1] == pytest.approx(100 / 1_500)

@@ -245,3 +245,37 @@ class TestTraderTools:
         assert liquidation_after_funding(request, Side.LONG, 0.0005, 30).liquidation_price == pytest.approx(46_000.0)
         assert periods_until_liquidation(request, Side.LONG, 0.0005) == pytest.approx(190.0)
         assert periods_until_liquidation(request, Side.SHORT, 0.0005) is None  # shorts receive
+
+
+class TestScalarFeeValidation:
+    @pytest.mark.parametrize(
+        "call",
+        [
+            pytest.param(
+                lambda: target_price("short", 150, roe=0, leverage=10, taker_fee_rate=-1), id="target-negative"
+            ),
+            pytest.param(
+                lambda: target_price("long", 150, roe=0.1, leverage=10, taker_fee_rate=0.2), id="target-absurd"
+            ),
+        ],
+    )
+    def test_bad_fee_is_a_clear_error(self, call) -> None:
+        with pytest.raises(InvalidInputError, match="taker_fee_rate .* is not a fee rate"):
+            call()
+
+    def test_pnl_and_sizing_check_fees(self) -> None:
+        from core import pnl, position_size
+
+        with pytest.raises(InvalidInputError, match="not a fee rate"):
+            pnl("long", 100, 110, 1, taker_fee_rate=-0.01)
+        with pytest.raises(InvalidInputError, match="not a fee rate"):
+            position_size(10_000, 0.01, 100, 90, taker_fee_rate=0.5)
+
+
+def test_cross_symbols_are_normalised() -> None:
+    request = CrossAccountRequest(
+        wallet_balance=10_000,
+        venue="binance",
+        positions=(CrossPositionInput(symbol="#ethusdt", side="long", quantity=1, entry_price=3_000),),
+    )
+    assert cross_account(request).positions[0].symbol == "ETH"
