@@ -310,6 +310,20 @@ class TestMessages:
                 id="range-too-wide",
             ),
             pytest.param(
+                "BTC long " + "50000 " * 26,
+                f"I read more than 25 entry prices in that message, which is not one call; "
+                f"post a single call, like: {EXAMPLE}",
+                "entry_low",
+                id="more-than-25-entries",
+            ),
+            pytest.param(
+                "BTC long 50000 " + "x10 " * 26,
+                f"I read more than 25 leverage values in that message, which is not one call; "
+                f"post a single call, like: {EXAMPLE}",
+                "leverage",
+                id="more-than-25-leverages",
+            ),
+            pytest.param(
                 "BTC long 50000 SL 48000 short",
                 f"that message reads as both long and short; post one side, e.g. {EXAMPLE}",
                 "side",
@@ -364,7 +378,8 @@ class TestLongInput:
     @pytest.mark.parametrize(
         ("text", "expected_error"),
         [
-            pytest.param("BTC long 50000".ljust(20) * 500, None, id="repeated-call-cut-between-copies"),
+            pytest.param("BTC long 50000 " * 700, "more than 25 entry prices", id="repeated-call"),
+            pytest.param("ETH long 3200 " + "gm " * 3_000, None, id="call-then-chatter"),
             pytest.param("9" * 10_000, NOT_A_CALL, id="one-long-number"),
             pytest.param("long " + "9" * 9_000, "the entry price is not a finite number", id="huge-entry"),
             pytest.param("1," * 5_000, NOT_A_CALL, id="comma-chain"),
@@ -486,6 +501,7 @@ def noisy_versions(draw: st.DrawFn) -> tuple[str, dict[str, Any], str]:
 @SETTINGS
 @given(noisy_versions())
 def test_noise_around_a_call_does_not_change_it(case: tuple[str, dict[str, Any], str]) -> None:
+    """Chatter, emoji, whitespace, CRLF and upper-casing around a call's lines leave the call as it was."""
     text, expected, original = case
     call = parse_trade_call(text)
     assert_call_matches(call, expected)
@@ -513,6 +529,7 @@ FRAGMENTS = [
     )
 )
 def test_any_text_gives_a_call_or_a_trade_call_error(text: str) -> None:
+    """Any unicode text (0-10,000 characters) or keyword soup gives a call or a TradeCallError, nothing else."""
     try:
         call = parse_trade_call(text)
     except TradeCallError as error:
@@ -609,5 +626,6 @@ def one_liners(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
 @SETTINGS
 @given(one_liners())
 def test_one_liner_round_trip(case: tuple[str, dict[str, Any]]) -> None:
+    """A one-liner written from random valid values reads back as those values (prices within rel=1e-12)."""
     text, expected = case
     assert_call_matches(parse_trade_call(text), expected)
