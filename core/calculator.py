@@ -26,6 +26,7 @@ __all__ = [
     "compare_margin_modes",
     "resolve_position",
     "table_for",
+    "tier_used",
 ]
 
 DEFAULT_VENUE = "standard"
@@ -214,7 +215,7 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
         maintenance_margin_at_liquidation=mm_liq,
         max_loss=position.wallet_balance,
         effective_leverage=position.notional_settle / position.wallet_balance,
-        tier=_tier_used(table, solved.tier_index),
+        tier=tier_used(table, solved.tier_index),
         already_liquidated=already,
         no_liquidation_reason=None if exact is not None else _why_not(position),
         notes=_notes(venue, table, position, request, taker),
@@ -276,7 +277,8 @@ def across_venues(request: TradeRequest, side: Side, venues: tuple[str, ...] = C
     return quotes
 
 
-def _tier_used(table: TierTable, index: int) -> TierUsed:
+def tier_used(table: TierTable, index: int) -> TierUsed:
+    """The bracket ``index`` of ``table`` with the table's provenance, as shown in answers."""
     tier = table.tiers[index]
     unit = {
         BoundUnit.QUOTE_NOTIONAL: "USD notional" if table.contract is ContractType.INVERSE else "USDT notional",

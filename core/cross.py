@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.bulk import liquidation_price_tiered_bulk
-from core.calculator import DEFAULT_VENUE
+from core.calculator import DEFAULT_VENUE, tier_used
 from core.enums import FeeModel, MMBasis, Side
 from core.liquidation import PositionLeg
 from core.models import CrossAccountRequest, CrossPositionInput, TierUsed
@@ -324,22 +324,5 @@ def _solve_hedge(
 def _tier_used(table: TierTable, index: int, cache: dict[tuple[int, int], TierUsed | None]) -> TierUsed | None:
     key = (id(table), index)
     if key not in cache:
-        cache[key] = _make_tier_used(table, index)
+        cache[key] = None if index < 0 else tier_used(table, index)
     return cache[key]
-
-
-def _make_tier_used(table: TierTable, index: int) -> TierUsed | None:
-    if index < 0:
-        return None
-    tier = table.tiers[index]
-    return TierUsed(
-        number=index + 1,
-        floor=tier.floor,
-        cap=tier.cap,
-        mmr=tier.mmr,
-        maintenance_amount=tier.maintenance_amount,
-        max_leverage=tier.max_leverage,
-        unit="USDT notional",
-        source=table.source,
-        as_of=table.as_of,
-    )
