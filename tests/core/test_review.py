@@ -72,7 +72,9 @@ def test_risk_above_limit_with_given_margin() -> None:
 
 def test_sized_for_risk_when_only_the_account_is_known() -> None:
     # Q = 10,000·2 %/1,500 = 0.1333; notional 6,667 < 10,000 wallet → cross cannot be liquidated
-    review = review_call(parse_trade_call("BTC long 50000 10x SL 48500 TP 54000"), venue="binance", account_balance=10_000)
+    review = review_call(
+        parse_trade_call("BTC long 50000 10x SL 48500 TP 54000"), venue="binance", account_balance=10_000
+    )
     assert review.quantity == pytest.approx(200 / 1_500)
     assert review.risk_fraction == pytest.approx(0.02)
     assert review.cross is not None and review.cross.liquidation_price is None
