@@ -90,7 +90,8 @@ def resolve_position(request: TradeRequest, side: Side, table: TierTable) -> Pos
             )
         from_size = from_notional
     if from_size is None:
-        assert lev is not None and margin is not None  # guaranteed by TradeRequest
+        if lev is None or margin is None:
+            raise InvalidInputError("the size is missing: add the margin (50000 10x 1000) or a quantity (qty 0.2)")
         notional = margin * lev
     else:
         notional = from_size
@@ -106,7 +107,8 @@ def resolve_position(request: TradeRequest, side: Side, table: TierTable) -> Pos
             margin = notional / lev
     quantity = notional * entry / cs if inverse else notional / entry
     if request.margin_mode is MarginMode.ISOLATED:
-        assert margin is not None
+        if margin is None:
+            raise InvalidInputError("isolated needs a margin or a leverage too: add 10x or margin 1000", field="margin")
         wallet = margin + request.added_margin
     else:
         if request.wallet_balance is None:
@@ -238,8 +240,8 @@ def compare_margin_modes(request: TradeRequest, wallet_balance: float | None = N
     balance = wallet_balance if wallet_balance is not None else request.wallet_balance
     if balance is None:
         raise InvalidInputError("comparing needs the account balance: add bal 10000", field="wallet_balance")
-    iso = calculate(request.model_copy(update={"margin_mode": MarginMode.ISOLATED}))
-    cross = calculate(request.model_copy(update={"margin_mode": MarginMode.CROSS, "wallet_balance": balance}))
+    iso = calculate(request.with_changes(margin_mode=MarginMode.ISOLATED))
+    cross = calculate(request.with_changes(margin_mode=MarginMode.CROSS, wallet_balance=balance))
     cur = iso.settle_currency
     notes = (
         f"isolated risks {iso.max_loss:,.2f} {cur} (its margin); cross risks the whole {balance:,.2f} {cur} wallet",
@@ -265,11 +267,11 @@ class VenueQuote:
 def across_venues(request: TradeRequest, side: Side, venues: tuple[str, ...] = COMPARED_VENUES) -> list[VenueQuote]:
     """The same trade on each venue's exact rules and tiers (the user's MMR override is dropped)."""
     quotes = []
-    plain = request.model_copy(update={"mmr": None, "maintenance_amount": None})
+    plain = request.with_changes(mmr=None, maintenance_amount=None)
     for key in venues:
         venue = VENUES[key]
         try:
-            result = calculate(plain.model_copy(update={"venue": key}), side)
+            result = calculate(plain.with_changes(venue=key), side)
         except CoreError as exc:
             quotes.append(VenueQuote(key, venue.name, None, exc.message))
             continue

@@ -45,9 +45,11 @@ EXAMPLE = "50000 10x 1000 isolated"
 MAX_INPUT_CHARS = 500
 
 _NUMBER = re.compile(r"^[$€]?(?P<num>[+-]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(?P<suf>[kKmMbB])?$")
-_LEVERAGE = re.compile(r"^(?:x(?P<a>[^x]+)|(?P<b>[^x]+)x)$", re.IGNORECASE)
+_LEVERAGE = re.compile(r"^(?:x(?P<a>[+-]?[\d.,]+)|(?P<b>[+-]?[\d.,]+)x)$", re.IGNORECASE)
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
-_SYMBOL = re.compile(r"^[#$]?(?P<base>[A-Za-z][A-Za-z0-9]{1,11}?)(?:[/_-]?(?:USDT|USDC|USD|PERP))*(?:[/_-]?PERP)?$")
+_SYMBOL = re.compile(
+    r"^[#$]?(?P<base>[A-Za-z][A-Za-z0-9]{1,11}?)(?:[/_-]?(?:USDT|USDC|USD|PERP))*(?:[/_-]?PERP)?$", re.IGNORECASE
+)
 KNOWN_SYMBOLS = frozenset(
     {
         "BTC",
@@ -302,7 +304,7 @@ def _value(field: str, token: str) -> Any:
     if field == "venue":
         return get_venue(token).key
     if field == "symbol":
-        symbol = _symbol(token)
+        symbol = _symbol(token, labelled=True)
         if symbol is None:
             raise ParseError(f"symbol {token!r} is not a ticker; type it like ETH or ETHUSDT", field="symbol")
         return symbol
@@ -321,13 +323,14 @@ def _leverage(token: str) -> float:
     return value
 
 
-def _symbol(token: str) -> str | None:
+def _symbol(token: str, *, labelled: bool = False) -> str | None:
+    """The base asset of a ticker; an unlabelled bare word counts only when it is a known symbol."""
     match = _SYMBOL.match(token)
     if match is None:
         return None
     base = match.group("base").upper()
     bare = token.upper().lstrip("#$") == base
-    if bare and base not in KNOWN_SYMBOLS and not token.startswith(("#", "$")):
+    if bare and not labelled and base not in KNOWN_SYMBOLS and not token.startswith(("#", "$")):
         return None
     return "BTC" if base == "XBT" else base
 

@@ -106,6 +106,17 @@ class TradeRequest(BaseModel):
     def _symbol(cls, value: object) -> object:
         return normalize_symbol(value)
 
+    def with_changes(self, **changes: object) -> TradeRequest:
+        """A copy with ``changes`` applied and validated again (``model_copy`` would skip validation).
+
+        Raises:
+            InvalidInputError: the changed request is not a valid trade (e.g. isolated without a margin).
+        """
+        try:
+            return TradeRequest.model_validate({**self.model_dump(exclude_unset=True), **changes})
+        except ValidationError as exc:
+            raise validation_message(exc) from None
+
     @model_validator(mode="after")
     def _enough_to_size(self) -> Self:
         given = [n for n in ("leverage", "margin", "quantity", "notional") if getattr(self, n) is not None]

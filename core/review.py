@@ -134,7 +134,7 @@ def review_call(
     isolated = calculate(base)
     cross = None
     if account_balance is not None and account_balance >= (isolated.position.initial_margin or 0.0):
-        cross = calculate(base.model_copy(update={"margin_mode": MarginMode.CROSS, "wallet_balance": account_balance}))
+        cross = calculate(base.with_changes(margin_mode=MarginMode.CROSS, wallet_balance=account_balance))
     elif account_balance is not None:
         notes.append("the account is smaller than the margin: cross not reviewed")
 
@@ -203,7 +203,7 @@ def _with_table(request: TradeRequest) -> tuple[TradeRequest, str | None]:
     try:
         table_for(request, rules)
     except TierNotFoundError:
-        fallback = request.model_copy(update={"mmr": rules.flat_mmr})
+        fallback = request.with_changes(mmr=rules.flat_mmr)
         return (
             fallback,
             f"no {rules.name} bracket table for {request.symbol}: flat MMR {rules.flat_mmr * 100:g} % assumed",

@@ -41,6 +41,9 @@ from core.grammar import parse_number
         pytest.param("50000 10x 1000 add 200 mark 49000", dict(added_margin=200, mark_price=49_000), id="add-mark"),
         pytest.param("50000 10X 1000 LONG", dict(side=Side.LONG, leverage=10), id="upper-case"),
         pytest.param("0,5 10x 100", dict(entry_price=0.5), id="decimal-comma"),
+        pytest.param("2.5 10x 1000 XRP", dict(symbol="XRP", leverage=10), id="x-ticker-is-not-leverage"),
+        pytest.param("2.5 x10 1000 xrpusdt", dict(symbol="XRP", leverage=10), id="lower-case-pair"),
+        pytest.param("50000 10x 1000 sym PENGU", dict(symbol="PENGU"), id="labelled-unknown-ticker"),
     ],
 )
 def test_reads_what_traders_type(text: str, expected: dict) -> None:

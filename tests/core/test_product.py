@@ -128,6 +128,12 @@ def test_isolated_vs_cross_teaching_case() -> None:
     assert binance.cross.liquidation_price is None
 
 
+def test_compare_needs_an_isolated_margin_and_says_so() -> None:
+    # found by the bot: a cross trade sized by quantity has no isolated margin to compare with
+    with pytest.raises(InvalidInputError, match="isolated needs a margin or a leverage too: add 10x"):
+        compare_margin_modes(parse_trade("50000 qty 0.2 cross bal 10000 long"))
+
+
 def test_across_venues_lists_each_venue_or_its_reason() -> None:
     quotes = {q.venue: q for q in across_venues(parse_trade("50000 10x 1000"), Side.LONG)}
     # bracket 1 (MMR 0.4 %): 9,000/(0.2·0.996) = 45,180.72, rounded up to the 0.1 tick
