@@ -9,7 +9,7 @@ and is at least 20× faster than 10,000 single-cell calls. Arguments are shaped 
 over with ``ndim=2`` (2-D lists, one row per trade). Times are the best of several runs
 (``time.perf_counter``), Python only: Excel's own marshalling (COM or Office.js) comes on top.
 
-Also measured: xlwings 0.37.8's per-cell ``from pyodide.ffi import JsNull`` on the Office.js path under
+Also measured: one ``LIQ_REVIEW`` call (issue 5: a review under 5 ms), and xlwings 0.37.8's per-cell ``from pyodide.ffi import JsNull`` on the Office.js path under
 CPython (``xlwings.utils.is_jsnull``, run once per argument cell), without and with
 ``excel_addin.skip_pyodide_import_scan``'s ``sys.modules["pyodide"] = None``, for the cells of one
 10,000-row, four-argument call.
@@ -29,6 +29,8 @@ from excel_addin import udfs
 ROWS = 10_000
 RANGE_TARGET_MS = 20.0
 SPEEDUP_TARGET = 20.0
+REVIEW_TARGET_MS = 5.0
+REVIEW_CALL = "BTC long 50000 10x SL 48500 TP 54000 / 56000"
 
 
 def _best(call: Callable[[], Any], repeat: int) -> float:
@@ -83,11 +85,14 @@ def _other_rows(rows: int) -> list[dict[str, Any]]:
     data = _trades(rows)
     pnl = _best(lambda: udfs.LIQ_PNL(data["entry"], data["exit"], data["quantity"], data["side"], 0.0005), 7)
     size = _best(lambda: udfs.LIQ_SIZE(10_000, data["risk"], data["entry"], data["exit"], 0.0005), 7)
+    review = _best(lambda: udfs.LIQ_REVIEW(REVIEW_CALL, "binance", 10_000, None, 0.02, 0.0005), 50)
     return [
         {"name": f"LIQ_PNL, one call over {rows:,} rows", "value": round(pnl * 1e3, 2), "unit": "ms",
          "target": f"< {RANGE_TARGET_MS:g}", "ok": pnl * 1e3 < RANGE_TARGET_MS},
         {"name": f"LIQ_SIZE, one call over {rows:,} rows", "value": round(size * 1e3, 2), "unit": "ms",
          "target": f"< {RANGE_TARGET_MS:g}", "ok": size * 1e3 < RANGE_TARGET_MS},
+        {"name": "LIQ_REVIEW, one call (Binance, sized for risk)", "value": round(review * 1e3, 3), "unit": "ms",
+         "target": f"< {REVIEW_TARGET_MS:g}", "ok": review * 1e3 < REVIEW_TARGET_MS},
     ]  # fmt: skip
 
 

@@ -32,7 +32,6 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -62,6 +61,7 @@ from core import (
     pnl_report,
     position_size,
     position_size_bulk,
+    round_price_bulk,
     stop_check,
     table_for,
     target_price,
@@ -70,7 +70,7 @@ from core.calculator import DEFAULT_VENUE
 from core.grammar import parse_number
 from core.models import validation_message
 from core.sizing import DEFAULT_BUFFER
-from core.venues import Venue, round_price
+from core.venues import Venue
 
 __all__ = [
     "ERROR",
@@ -87,6 +87,7 @@ __all__ = [
     "grid",
     "liquidation_prices",
     "max_leverages",
+    "one_row",
     "pnls",
     "position_sizes",
     "roes",
@@ -355,12 +356,13 @@ Spec = tuple[str, Any, Coercer]  # an Excel argument: its name, what Excel passe
 
 
 class _Bad:
-    """A cell that could not be read, with the text to show."""
+    """A cell that could not be read: the error, and the text to show."""
 
-    __slots__ = ("text",)
+    __slots__ = ("error", "text")
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, error: CoreError | ValidationError) -> None:
+        self.error = error
+        self.text = error_text(error)
 
 
 class Arg:
@@ -408,7 +410,7 @@ class Arg:
         try:
             return self.coerce(cell)
         except (CoreError, ValidationError) as exc:
-            return _Bad(error_text(exc))
+            return _Bad(exc)
 
     def at(self, row: int, col: int) -> Any:
         """The coerced value for output cell ``(row, col)`` (broadcast)."""
@@ -511,6 +513,23 @@ def cells(compute: Callable[..., Any], specs: Sequence[Spec]) -> Grid:
     return out
 
 
+def one_row(specs: Sequence[Spec], ranges_message: str) -> list[Any]:
+    """The coerced cells of a function that answers for one set of single cells (a table).
+
+    Raises:
+        InvalidInputError: with ``ranges_message`` when an argument is a range; the first unreadable
+            cell's own error otherwise.
+    """
+    args, shape = _args(specs)
+    if shape != (1, 1):
+        raise InvalidInputError(ranges_message)
+    row = [arg.at(0, 0) for arg in args]
+    bad = next((value for value in row if isinstance(value, _Bad)), None)
+    if bad is not None:
+        raise bad.error
+    return row
+
+
 # --- trades -----------------------------------------------------------------------------------------------
 
 ENTRY = Number("entry", "a price like 50000 or 50k", required=True)
@@ -539,21 +558,7 @@ def _request(
         "venue": venue, "symbol": symbol, "mmr": mmr, "wallet_balance": balance, "quantity": quantity,
         "taker_fee_rate": fee,
     }  # fmt: skip
-    try:
-        return TradeRequest(**{k: v for k, v in fields.items() if v is not None})
-    except ValidationError as exc:
-        raise validation_message(exc) from None
-
-
-def _fee(fee: float | None) -> float:
-    """A taker fee checked by the core's request model (0 to below 10 %); empty → 0."""
-    if fee is None:
-        return 0.0
-    try:
-        TradeRequest(entry_price=1.0, leverage=1.0, margin=1.0, taker_fee_rate=fee)
-    except ValidationError as exc:
-        raise validation_message(exc) from None
-    return fee
+    return TradeRequest(**{k: v for k, v in fields.items() if v is not None})
 
 
 def _card(*values: Any) -> LiquidationResult:
@@ -649,18 +654,12 @@ def liquidation_prices(values: Sequence[Any], *, bulk_from: int = 2) -> Grid:
     return _reshape(out, shape)
 
 
-_SIDES = np.array([Side.LONG, Side.SHORT], dtype=object)  # indexed by "is short"
-
-
-_SIGNS = {Side.LONG: 1.0, Side.SHORT: -1.0}
-
-
 def _sides(side: Arg, shape: tuple[int, int]) -> FloatArray:
     """+1 / −1 per output cell; NaN where the side is missing or unreadable."""
     if side.single:
         value = side.at(0, 0)
-        return np.full(shape[0] * shape[1], _SIGNS.get(value, np.nan) if isinstance(value, Side) else np.nan)
-    lookup = {v: _SIGNS[v] if isinstance(v, Side) else np.nan for v in set(side.values)}
+        return np.full(shape[0] * shape[1], value.sign if isinstance(value, Side) else np.nan, dtype=np.float64)
+    lookup = {v: v.sign if isinstance(v, Side) else np.nan for v in set(side.values)}
     return side._spread(np.array(list(map(lookup.__getitem__, side.values)), dtype=np.float64), shape)
 
 
@@ -688,14 +687,11 @@ def _table_groups(
     return [(k, np.asarray(v, dtype=np.intp)) for k, v in groups.items()]
 
 
-def _group_table(venue_key: str | None, symbol: str | None, mmr: float | None) -> tuple[Venue, TierTable] | None:
-    """The venue and the table ``calculate`` would use for these rows (None: let the scalar core say why)."""
-    try:
-        venue = get_venue(venue_key or DEFAULT_VENUE)
-        probe = TradeRequest(entry_price=1.0, leverage=1.0, margin=1.0, venue=venue_key, symbol=symbol, mmr=mmr)
-        return venue, table_for(probe, venue)
-    except (CoreError, ValidationError):
-        return None
+def _venue_table(venue_key: str | None, symbol: str | None, mmr: float | None = None) -> tuple[Venue, TierTable]:
+    """The venue and the bracket table ``calculate`` uses for its trades (``core.table_for`` takes a request)."""
+    venue = get_venue(venue_key or DEFAULT_VENUE)
+    probe = TradeRequest(entry_price=1.0, leverage=1.0, margin=1.0, venue=venue_key, symbol=symbol, mmr=mmr)
+    return venue, table_for(probe, venue)
 
 
 def _price_group(
@@ -703,10 +699,10 @@ def _price_group(
     floats: dict[str, FloatArray], sign: FloatArray, cross: npt.NDArray[np.bool_], out: list[Any],
 ) -> None:  # fmt: skip
     """Price the plainly sized rows of one table with the bulk twin; leave the rest for ``calculate``."""
-    found = _group_table(venue_key, symbol, mmr)
-    if found is None or rows.size == 0:
-        return
-    venue, table = found
+    try:
+        venue, table = _venue_table(venue_key, symbol, mmr)
+    except (CoreError, ValidationError):
+        return  # the scalar core says why
     e, lev, mar, qty, bal = (floats[k][rows] for k in ("entry", "leverage", "margin", "quantity", "balance"))
     s, is_cross = sign[rows], cross[rows]
     has_l, has_m, has_q = ~np.isnan(lev), ~np.isnan(mar), ~np.isnan(qty)
@@ -746,11 +742,10 @@ def _price_group(
         taker_fee_rate=venue.taker_fee_rate, fee_model=venue.fee_model, mm_basis=venue.mm_basis,
     )  # fmt: skip
     priced = ~np.isnan(prices)  # NaN: not liquidatable or refused by the twin; calculate() explains
-    values: list[float] = prices[priced].tolist()
+    values = prices[priced]
     if venue.rounds_to_tick:  # as calculate(): towards entry, on the table's tick
-        sides = _SIDES[(s[picked][priced] < 0).astype(np.intp)].tolist()
-        values = list(map(round_price, values, repeat(table.tick_size), sides))
-    for row, price in zip(rows[picked][priced].tolist(), values, strict=True):
+        values = round_price_bulk(values, table.tick_size, s[picked][priced])
+    for row, price in zip(rows[picked][priced].tolist(), values.tolist(), strict=True):
         out[row] = price
 
 
@@ -821,16 +816,11 @@ def tier_rows(venue: Any, symbol: Any) -> Grid:
     The last row names the market and the date the bundled table was valid.
     """
     try:
-        args, shape = _args([("venue", venue, VENUE), ("symbol", symbol, SYMBOL)])
-        if shape != (1, 1):
-            raise InvalidInputError("LIQ_TIERS shows one table: give one venue cell and one symbol cell")
-        venue_key, symbol_text = args[0].at(0, 0), args[1].at(0, 0)
-        for value in (venue_key, symbol_text):
-            if isinstance(value, _Bad):
-                return [[value.text]]
-        venue_obj = get_venue(venue_key or DEFAULT_VENUE)
-        probe = TradeRequest(entry_price=1.0, leverage=1.0, margin=1.0, venue=venue_key, symbol=symbol_text)
-        table = table_for(probe, venue_obj)
+        venue_key, symbol_text = one_row(
+            [("venue", venue, VENUE), ("symbol", symbol, SYMBOL)],
+            "LIQ_TIERS shows one table: give one venue cell and one symbol cell",
+        )
+        venue_obj, table = _venue_table(venue_key, symbol_text)
     except (CoreError, ValidationError) as exc:
         return [[error_text(exc)]]
     rows: Grid = [list(TIER_HEADER)]
@@ -842,13 +832,14 @@ def tier_rows(venue: Any, symbol: Any) -> Grid:
     return rows
 
 
-COMPARE_LABELS = (
-    "liquidation price",
-    "move to liquidation",
-    "bankruptcy price",
-    "at risk (max loss)",
-    "effective leverage",
-)
+COMPARE_FIELDS = {
+    "liquidation price": "liquidation_price",
+    "move to liquidation": "move_to_liquidation",
+    "bankruptcy price": "bankruptcy_price",
+    "at risk (max loss)": "max_loss",
+    "effective leverage": "effective_leverage",
+}
+COMPARE_LABELS = tuple(COMPARE_FIELDS)
 
 
 def compare_table(values: Sequence[Any]) -> Grid:
@@ -856,13 +847,8 @@ def compare_table(values: Sequence[Any]) -> Grid:
     names = ("entry", "leverage", "margin", "side", "balance", "venue", "symbol", "mmr", "quantity")
     coercers = (ENTRY, LEVERAGE, MARGIN, SIDE, BALANCE, VENUE, SYMBOL, MMR, QUANTITY)
     try:
-        args, shape = _args(list(zip(names, values, coercers, strict=True)))
-        if shape != (1, 1):
-            raise InvalidInputError("LIQ_COMPARE compares one trade: give single cells, not ranges")
-        row = [a.at(0, 0) for a in args]
-        bad = next((v for v in row if isinstance(v, _Bad)), None)
-        if bad is not None:
-            return [[bad.text]]
+        specs: list[Spec] = list(zip(names, values, coercers, strict=True))
+        row = one_row(specs, "LIQ_COMPARE compares one trade: give single cells, not ranges")
         entry, lev, margin, side, balance, venue, symbol, mmr, qty = row
         if balance is None:
             raise InvalidInputError("comparing needs the account balance; type a balance like 10000", field="balance")
@@ -873,18 +859,9 @@ def compare_table(values: Sequence[Any]) -> Grid:
     except (CoreError, ValidationError) as exc:
         return [[error_text(exc)]]
     table: Grid = [["", "isolated", "cross"]]
-    for label in COMPARE_LABELS:
-        line = [label]
-        for card in (comparison.isolated, comparison.cross):
-            value: Any = {
-                "liquidation price": card.liquidation_price,
-                "move to liquidation": card.move_to_liquidation,
-                "bankruptcy price": card.bankruptcy_price,
-                "at risk (max loss)": card.max_loss,
-                "effective leverage": card.effective_leverage,
-            }[label]
-            line.append("none" if value is None else _out(value))
-        table.append(line)
+    for label, field in COMPARE_FIELDS.items():
+        figures = (getattr(card, field) for card in (comparison.isolated, comparison.cross))
+        table.append([label, *("none" if value is None else _out(value) for value in figures)])
     return table
 
 
@@ -936,7 +913,7 @@ def pnls(entry: Any, exit_price: Any, quantity: Any, side: Any, fee: Any, *, bul
              ("side", side, SIDE), ("fee", fee, FEE)]  # fmt: skip
 
     def scalar(e: float, x: float, q: float, s: Side, f: float | None) -> float:
-        return pnl(s, e, x, q, taker_fee_rate=_fee(f))
+        return pnl(s, e, x, q, taker_fee_rate=f or 0.0)
 
     return _bulk_or_cells(
         specs, scalar, bulk_from,
@@ -964,7 +941,7 @@ def target_prices(entry: Any, roe: Any, leverage: Any, side: Any, fee: Any) -> G
     """``LIQ_TARGET_PRICE``: the exit price that returns ``roe`` on the initial margin."""
 
     def target(e: float, r: float, lev: float, s: Side, f: float | None) -> Any:
-        price = target_price(s, e, roe=r, leverage=lev, taker_fee_rate=_fee(f))
+        price = target_price(s, e, roe=r, leverage=lev, taker_fee_rate=f or 0.0)
         if price is None:
             return error_text(f"no price gives a {s.value} an ROE of {r:.2%} at {lev:g}x; type a smaller ROE")
         return price
@@ -990,7 +967,7 @@ def position_sizes(
              ("stop", stop, STOP_PRICE), ("fee", fee, FEE)]  # fmt: skip
 
     def scalar(b: float, r: float, e: float, s: float, f: float | None) -> float:
-        return position_size(b, r, e, s, taker_fee_rate=_fee(f))
+        return position_size(b, r, e, s, taker_fee_rate=f or 0.0)
 
     return _bulk_or_cells(
         specs, scalar, bulk_from,
@@ -1012,7 +989,7 @@ def max_leverages(values: Sequence[Any]) -> Grid:
         probe = _request(e, 1.0, None, s, MarginMode.ISOLATED, venue_key, symbol, mmr, None, q)
         table = table_for(probe, venue)
         found = max_safe_leverage(
-            s, e, stop, quantity=q, table=table, venue=venue, taker_fee_rate=None if fee is None else _fee(fee),
+            s, e, stop, quantity=q, table=table, venue=venue, taker_fee_rate=fee,
             buffer_fraction=DEFAULT_BUFFER if buffer is None else buffer,
         )  # fmt: skip
         if found is None:
@@ -1040,10 +1017,9 @@ def _bulk_or_cells(
     if size < bulk_from:
         return cells(scalar, specs)
     bad = _first_bad(args, shape)
-    with np.errstate(all="ignore"):  # non-finite rows are re-run through the scalar core just below
-        result = bulk(args, shape)
+    result = bulk(args, shape)
     out: list[Any] = result.tolist()
-    redo = ~np.isfinite(result)
+    redo = np.isnan(result)  # the twin's bad rows: the scalar core says why
     if bad is not None:
         flagged = bad != None  # noqa: E711
         for i in np.flatnonzero(flagged):
@@ -1061,7 +1037,7 @@ def _bulk_or_cells(
 # --- cross accounts --------------------------------------------------------------------------------------
 
 WALLET = Number("wallet", "a wallet balance like 20000", required=True)
-_POSITION_COLUMNS = ("symbol", "side", "quantity", "entry", "mark")
+_POSITION_FIELDS = ("symbol", "side", "quantity", "entry_price", "mark_price")
 _POSITION_COERCERS: tuple[Coercer, ...] = (
     TextArg("symbol", "a symbol like BTC", required=True),
     SideArg(),
@@ -1091,12 +1067,8 @@ def _positions(positions: Any) -> list[tuple[int, CrossPositionInput | str | Non
             read.append((number, None))
             continue
         try:
-            values = [coerce(cell) for coerce, cell in zip(_POSITION_COERCERS, row, strict=False)]
-            fields = dict(zip(_POSITION_COLUMNS, values, strict=False))
-            position = CrossPositionInput(
-                symbol=_symbol(fields["symbol"]), side=fields["side"], quantity=fields["quantity"],
-                entry_price=fields["entry"], mark_price=fields.get("mark"),
-            )  # fmt: skip
+            values = (coerce(cell) for coerce, cell in zip(_POSITION_COERCERS, row, strict=False))
+            position = CrossPositionInput(**dict(zip(_POSITION_FIELDS, values, strict=False)))
         except (CoreError, ValidationError) as exc:
             read.append((number, error_text(exc)))
             continue
@@ -1105,16 +1077,11 @@ def _positions(positions: Any) -> list[tuple[int, CrossPositionInput | str | Non
 
 
 def _single(name: str, value: Any, coerce: Coercer) -> Any:
+    """One argument that must be a single cell, coerced; a range is an error saying so."""
     rows = grid(value)
     if len(rows) != 1 or len(rows[0]) != 1:
         raise InvalidInputError(f"{name} is one cell, not a range; type {name} in a single cell", field=name)
     return coerce(rows[0][0])
-
-
-def _symbol(text: str) -> str:
-    """The base asset as ``TradeRequest`` normalises it: ``ETHUSDT`` → ``ETH``, ``$sol`` → ``SOL``."""
-    probe = TradeRequest(entry_price=1.0, leverage=1.0, margin=1.0, symbol=text)
-    return probe.symbol or text
 
 
 def _is_header(row: list[Any]) -> bool:
@@ -1139,12 +1106,7 @@ def _account(positions: Any, wallet: Any, venue: Any, mmr: Any) -> tuple[Any, li
     found = [entry for _, entry in read if isinstance(entry, CrossPositionInput)]
     if not found:
         raise InvalidInputError("no positions given; fill rows of symbol, side, quantity, entry[, mark]")
-    try:
-        request = CrossAccountRequest(
-            wallet_balance=wallet_value, positions=tuple(found), venue=venue_key, mmr=mmr_value
-        )
-    except ValidationError as exc:
-        raise validation_message(exc) from None
+    request = CrossAccountRequest(wallet_balance=wallet_value, positions=tuple(found), venue=venue_key, mmr=mmr_value)
     return cross_account(request), [entry for _, entry in read], 0
 
 
@@ -1167,7 +1129,7 @@ def cross_prices(positions: Any, wallet: Any, venue: Any, mmr: Any) -> Grid:
         if not isinstance(entry, CrossPositionInput):
             out.append([""])
             continue
-        leg = prices[(entry.symbol.strip().upper(), entry.side)]
+        leg = prices[(entry.symbol, entry.side)]
         out.append([_out(leg.liquidation_price) if leg.liquidation_price is not None else NO_LIQUIDATION])
     return out
 

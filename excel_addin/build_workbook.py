@@ -6,8 +6,9 @@ Usage::
 
 Sheets: "Trade planner" (one trade: card, isolated vs cross, stop check, funding, tiers),
 "Position sizing" (size from risk and stop, safe leverage, PnL, target, several setups at once),
-"Cross portfolio" (several positions in one wallet), "How to install", and "xlwings.conf" (classic
-xlwings reads ``UDF Modules`` from it). Every result is a ``LIQ_…`` formula; tables that spill are
+"Cross portfolio" (several positions in one wallet), "Trade review" (posted trade calls reviewed:
+stop vs liquidation, risk, reward:risk), "How to install", and "xlwings.conf" (classic xlwings reads
+``UDF Modules`` from it). Every result is a ``LIQ_…`` formula; tables that spill are
 written as array formulas over their exact size, which every Excel (classic or Office.js) evaluates.
 Yellow cells are inputs.
 """
@@ -25,7 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from excel_addin import _cells
+from excel_addin import _cells, _review
 
 __all__ = ["OUTPUT", "build", "main"]
 
@@ -79,6 +80,7 @@ def build(path: Path = OUTPUT) -> Path:
     _trade_planner(planner)
     _position_sizing(book.create_sheet("Position sizing"))
     _cross_portfolio(book.create_sheet("Cross portfolio"))
+    _trade_review(book.create_sheet("Trade review"))
     _how_to_install(book.create_sheet("How to install"))
     conf = book.create_sheet("xlwings.conf")
     conf["A1"], conf["B1"] = "UDF Modules", "excel_addin.udfs"
@@ -240,6 +242,62 @@ def _cross_portfolio(ws: Worksheet) -> None:
     ws[f"A{last + 3}"] = "(every mark moved by the same %, all at once)"
     ws[f"A{last + 3}"].font = NOTE
     _widths(ws, {"A": 16, "B": 14, "C": 12, "D": 14, "E": 14, "F": 18, "G": 16})
+
+
+REVIEW_CALLS = (
+    ("Call 1", ("BTC long 50000 10x SL 48500 TP 54000 / 56000",)),
+    ("Call 2: the stop is beyond the liquidation price", ("ETH short 3000 50x SL 3100 TP 2800",)),
+    (
+        "Call 3: a signal pasted one line per cell",
+        ("#SOL/USDT", "Signal Type: Regular (Long)", "Leverage: Cross 20x", "Entry Targets: 1) 140 2) 150",
+         "Take-Profit Targets: 1) 160 2) 170", "Stop Targets: 1) 132"),
+    ),
+)  # fmt: skip
+
+
+def _trade_review(ws: Worksheet) -> None:
+    _title(
+        ws,
+        "Trade review",
+        "A trade call as posted in a group, reviewed: is the stop before liquidation, what is at risk.",
+    )
+    settings = [
+        ("Exchange", "binance", None),
+        ("Account balance (empty: no cross, no risk share)", 10000, AMOUNT),
+        ("Margin (empty: sized from the risk limit)", None, AMOUNT),
+        ("Risk limit per trade (empty: 2%)", 0.02, PERCENT),
+        ("Taker fee", 0.0005, "0.000%"),
+    ]
+    _inputs(ws, 4, settings)
+    options = "B4,B5,B6,B7,B8"
+    row = 10
+    for title, lines in REVIEW_CALLS:
+        ws.cell(row, 1, title).font = BOLD
+        for offset, line in enumerate(lines):
+            ws.cell(row + offset, 2, line).fill = INPUT_FILL
+        text = f"B{row}" if len(lines) == 1 else f"B{row}:B{row + len(lines) - 1}"
+        row += len(lines) + 1
+        table = _review.review_table([[line] for line in lines], *(value for _, value, _ in settings))
+        _array(ws, f"A{row}", f"=LIQ_REVIEW({text},{options})", len(table), 2)
+        for offset, (label, _) in enumerate(table):
+            cell = ws.cell(row + offset, 2)
+            cell.alignment = Alignment(horizontal="left")
+            cell.number_format = _review_format(label)
+        row += len(table) + 2
+    ws[f"A{row - 1}"] = "Moves and the risk share are fractions of the entry price and of the account, shown as %."
+    ws[f"A{row - 1}"].font = NOTE
+    _widths(ws, {"A": 46, "B": 90})
+
+
+def _review_format(label: str) -> str:
+    """The number format for a LIQ_REVIEW row (text rows ignore it)."""
+    if label.endswith("move") or label == "risk share of account":
+        return PERCENT
+    if label.endswith(("reward:risk", "leverage")):
+        return "0.00"
+    if label in ("risk at stop", "position (notional)", "margin"):
+        return AMOUNT
+    return PRICE
 
 
 def _how_to_install(ws: Worksheet) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import xlwings as xw
 
-from excel_addin import _cells, skip_pyodide_import_scan
+from excel_addin import _cells, _review, skip_pyodide_import_scan
 
 __all__ = [
     "LIQ_BANKRUPTCY",
@@ -34,6 +34,7 @@ __all__ = [
     "LIQ_MAX_LOSS",
     "LIQ_PNL",
     "LIQ_PRICE",
+    "LIQ_REVIEW",
     "LIQ_ROE",
     "LIQ_SIZE",
     "LIQ_STOP_CHECK",
@@ -49,19 +50,19 @@ CATEGORY = "liqcalc"  # classic: the function wizard's category (ignored by Offi
 ARG_DOCS = {
     "entry": "Entry price, like 50000 or 50k. A cell or a column.",
     "leverage": "Leverage, like 10 or 10x. Give two of leverage, margin and quantity.",
-    "margin": "Margin put up, like 1000 (USDT). Give two of leverage, margin and quantity.",
+    "margin": "Margin put up, like 1000 (USDT). For a trade, give two of leverage, margin and quantity.",
     "side": "long or short (L / S, buy / sell, 1 / -1).",
     "mode": "isolated (default) or cross.",
     "venue": "Exchange rules: standard (textbook, default), binance, bybit, bybit-classic, okx, gate, hyperliquid.",
     "symbol": "Symbol for the venue's tiers, like BTC or ETHUSDT (default BTC).",
     "mmr": "MMR override as a % cell (0.5%) or 0.005. Empty: the venue's tier table.",
-    "balance": "Wallet balance; needed for cross, like 10000.",
+    "balance": "Wallet (account) balance, like 10000; needed for cross and for the risk share of the account.",
     "quantity": "Position size in coins, like 0.2, instead of the margin or the leverage.",
     "stop_price": "Stop-loss price, like 48000.",
     "funding_rate": "Funding rate per period as a % cell (0.01%) or 0.0001; positive: longs pay.",
     "periods": "Number of funding periods, like 21 (7 days of 8 h).",
     "exit_price": "Exit price, like 55000.",
-    "fee": "Taker fee per fill as a % cell (0.05%) or 0.0005. Empty: none.",
+    "fee": "Taker fee per fill as a % cell (0.05%) or 0.0005. Empty: none (liquidation maths: the exchange's own).",
     "roe": "Target return on margin as a % cell (50%) or 0.5.",
     "risk": "Share of the account to lose at the stop, as a % cell (1%) or 0.01.",
     "account": "Account balance, like 10000.",
@@ -69,6 +70,8 @@ ARG_DOCS = {
     "trade": 'A trade as one line of text, like "50000 10x 1000 isolated long".',
     "positions": "Range of positions: symbol, side, quantity, entry and optional mark columns.",
     "wallet": "Cross wallet balance, like 20000.",
+    "call_text": "A posted trade call, like BTC long 50000 10x SL 48500 TP 54000: one cell, or a range of its lines.",
+    "risk_limit": "Most of the account to lose at the stop, as a % cell (2%) or 0.02. Empty: 2%.",
 }
 
 
@@ -244,3 +247,10 @@ def LIQ_CROSS(positions, wallet, venue=None, mmr=None):
 def LIQ_CROSS_MOVE(positions, wallet, venue=None, mmr=None):
     """The one % move of every price that liquidates the cross account (-0.23 = all 23 % lower)."""
     return _cells.cross_move(positions, wallet, venue, mmr)
+
+
+@xw.func(category=CATEGORY)
+@_described("call_text", "venue", "balance", "margin", "risk_limit", "fee")
+def LIQ_REVIEW(call_text, venue=None, balance=None, margin=None, risk_limit=None, fee=None):
+    """Risk review of a posted trade call (stop vs liquidation, risk, reward:risk), spilled as label | value."""
+    return _review.review_table(call_text, venue, balance, margin, risk_limit, fee)

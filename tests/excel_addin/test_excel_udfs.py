@@ -459,12 +459,31 @@ class TestRegressions:
     def test_overflowing_rows_are_error_text_not_inf(self) -> None:
         sizes = udfs.LIQ_SIZE([[1e300], [10000]], 1e-300, 1e300, [[1e-300], [48500]])
         assert_cells(sizes, (2, 1))
+        # 1e300·1 / (2e-300 − 1e-300) overflows: core.position_size_bulk marks the row NaN, the scalar says why
+        sizes = udfs.LIQ_SIZE([[1e300], [10000]], 1, [[1e-300], [50000]], [[2e-300], [48500]])
+        assert sizes[0][0].startswith(ERROR)
+        assert sizes[1][0] == pytest.approx(10000 / 1500, rel=1e-12)
 
     def test_fee_equal_to_the_side_sign_is_refused_not_a_crash(self) -> None:
         # core.target_price divides by (side − fee): fee −1 for a short was a ZeroDivisionError
         cell = only(udfs.LIQ_TARGET_PRICE(150, 0, 10, "short", -1))
-        assert cell.startswith(f"{ERROR} taker fee rate -1.0: input should be greater than or equal to 0")
+        assert cell.startswith(f"{ERROR} taker_fee_rate -1.0 is not a fee rate; give a fraction from 0 to below 0.1")
 
-    @pytest.mark.parametrize("function", [udfs.LIQ_PNL, udfs.LIQ_ROE])
-    def test_fees_are_checked_like_the_core_request(self, function) -> None:
-        assert "input should be less than 0.1" in only(function(50000, 55000, 10, "long", "50%"))
+    @pytest.mark.parametrize(
+        ("function", "args", "message"),
+        [
+            pytest.param(udfs.LIQ_PNL, (50000, 55000, 10, "long"), "taker_fee_rate 0.5 is not a fee rate", id="pnl"),
+            pytest.param(udfs.LIQ_ROE, (50000, 55000, 10, "long"), "input should be less than 0.1", id="roe request"),
+            pytest.param(udfs.LIQ_TARGET_PRICE, (50000, 0.5, 10, "long"), "taker_fee_rate 0.5 is not a fee rate",
+                         id="target"),
+            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, 50000, 48500), "taker_fee_rate 0.5 is not a fee rate", id="size"),
+            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, [[50000], [50000]], 48500), "taker_fee_rate 0.5 is not a fee rate",
+                         id="size range"),
+            pytest.param(udfs.LIQ_MAX_LEVERAGE, (50000, 48500, "long", 0.2, None, None, None, None),
+                         "taker_fee_rate 0.5 is not a fee rate", id="max leverage"),
+        ],
+    )  # fmt: skip
+    def test_fees_are_checked_by_the_core(self, function, args, message) -> None:
+        """A 50 % fee is refused by the core function the cell calls, with the limit in the message."""
+        result = function(*args, "50%")
+        assert all(cell.startswith(ERROR) and message in cell and "0.1" in cell for row in result for cell in row)

@@ -11,6 +11,7 @@ formula (the bulk twin, rounded to the tick) to one tick (Binance BTCUSDT: 0.1).
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 from core import (
+    CallReview,
     CrossAccountRequest,
     CrossPositionInput,
     Side,
@@ -32,9 +34,11 @@ from core import (
     liquidation_after_funding,
     max_safe_leverage,
     parse_trade,
+    parse_trade_call,
     pnl,
     pnl_report,
     position_size,
+    review_call,
     stop_check,
     target_price,
     tier_table,
@@ -46,7 +50,7 @@ from tests.excel_addin.formulas_harness import evaluate, registered
 
 ERROR = _cells.ERROR
 TICK = 0.1  # Binance BTCUSDT tick (core/tier_tables/binance_BTCUSDT.json)
-PLANNER, SIZING, CROSS = "TRADE PLANNER", "POSITION SIZING", "CROSS PORTFOLIO"
+PLANNER, SIZING, CROSS, REVIEW = "TRADE PLANNER", "POSITION SIZING", "CROSS PORTFOLIO", "TRADE REVIEW"
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +87,7 @@ def expected_cells(book: openpyxl.Workbook) -> dict[tuple[str, str], tuple[Any, 
     expected.update(_planner(book["Trade planner"]))
     expected.update(_sizing(book["Position sizing"]))
     expected.update(_cross(book["Cross portfolio"]))
+    expected.update(_review(book["Trade review"]))
     return expected
 
 
@@ -194,6 +199,73 @@ def _cross(ws: Any) -> dict[tuple[str, str], tuple[Any, float]]:
     return {(CROSS, ref): value for ref, value in out.items()}
 
 
+def _review(ws: Any) -> dict[tuple[str, str], tuple[Any, float]]:
+    """Each LIQ_REVIEW table: ``core.review_call`` on the sheet's call and settings, laid out row by row."""
+    venue, balance, margin, risk_limit, fee = (ws[f"B{row}"].value for row in range(4, 9))
+    out: dict[str, tuple[Any, float]] = {}
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        formula = row[0].value
+        if not isinstance(formula, ArrayFormula):
+            continue
+        match = re.fullmatch(r"=LIQ_REVIEW\(B(\d+)(?::B(\d+))?,B4,B5,B6,B7,B8\)", str(formula.text))
+        assert match is not None, formula.text
+        first, last = int(match[1]), int(match[2] or match[1])
+        text = "\n".join(ws[f"B{r}"].value for r in range(first, last + 1))
+        review = review_call(
+            parse_trade_call(text), venue=venue, account_balance=balance, margin=margin, risk_limit=risk_limit,
+            taker_fee_rate=fee,
+        )  # fmt: skip
+        for offset, (label, value) in enumerate(_review_rows(review)):
+            out[f"A{row[0].row + offset}"] = (label, 0)
+            out[f"B{row[0].row + offset}"] = (value, 0)
+    return {(REVIEW, ref): value for ref, value in out.items()}
+
+
+def _review_rows(review: CallReview) -> list[tuple[str, Any]]:
+    """The LIQ_REVIEW layout (``excel_addin/_review.py``) restated from core's review, for calls with a stop."""
+    call = review.call
+    assert call.stop_price is not None
+    assert review.account_balance is not None
+    assert review.risk_amount is not None
+    rows: list[tuple[str, Any]] = [
+        ("read as", call.summary()), ("side", review.side.value), ("symbol", review.symbol),
+        ("venue", review.venue_name),
+    ]  # fmt: skip
+    if call.entry_low == call.entry_high:
+        rows.append(("entry", call.entry_low))
+    else:
+        rows += [
+            ("entry low", call.entry_low),
+            ("entry high", call.entry_high),
+            ("entry (midpoint)", review.entry_price),
+        ]
+    rows += [("leverage", review.leverage), ("stop", call.stop_price), ("stop move", review.stop_move)]
+    for number, target in enumerate(review.targets, start=1):
+        rows += [(f"TP {number}", target.price), (f"TP {number} move", target.move),
+                 (f"TP {number} reward:risk", target.reward_risk)]  # fmt: skip
+    for mode, card in (("isolated", review.isolated), ("cross", review.cross)):
+        assert card is not None
+        if card.liquidation_price is None:
+            rows += [
+                (f"{mode} liquidation", f"{_cells.NO_LIQUIDATION}: {card.no_liquidation_reason}"),
+                (f"{mode} move", ""),
+            ]
+        else:
+            rows += [(f"{mode} liquidation", card.liquidation_price), (f"{mode} move", card.move_to_liquidation)]
+    assert review.stop_vs_isolated is not None
+    assert review.stop_vs_cross is not None
+    rows += [
+        ("stop vs isolated liquidation", review.stop_vs_isolated.message),
+        ("stop vs cross liquidation", review.stop_vs_cross.message),
+        ("risk at stop", review.risk_amount), ("risk share of account", review.risk_fraction),
+        ("highest safe leverage", review.max_safe_leverage), ("sizing", review.sizing),
+        ("position (notional)", review.notional), ("margin", review.margin),
+    ]  # fmt: skip
+    rows += [("warning", warning.text) for warning in review.warnings]
+    rows += [("note", note) for note in review.notes]
+    return rows
+
+
 # --- tests ----------------------------------------------------------------------------------------------
 
 
@@ -213,7 +285,9 @@ def _plain(value: Any) -> Any:
 
 
 def test_sheets_and_config(book: openpyxl.Workbook) -> None:
-    assert book.sheetnames == ["Trade planner", "Position sizing", "Cross portfolio", "How to install", "xlwings.conf"]
+    assert book.sheetnames == [
+        "Trade planner", "Position sizing", "Cross portfolio", "Trade review", "How to install", "xlwings.conf"
+    ]  # fmt: skip
     assert (book["xlwings.conf"]["A1"].value, book["xlwings.conf"]["B1"].value) == ("UDF Modules", "excel_addin.udfs")
     install = "\n".join(str(c.value) for c in book["How to install"]["A"] if c.value)
     assert "xlwings Lite" in install
