@@ -12,6 +12,7 @@ Layers:
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
 from core.calculator import across_venues, calculate, calculate_sides, compare_margin_modes, resolve_position, table_for
 from core.enums import ContractType, FeeModel, MarginMode, MMBasis, Side
@@ -43,6 +44,16 @@ from core.tier_data import bundled_tier_tables, tier_table
 from core.tiers import Tier, TierTable, liquidation_price_tiered
 from core.trade_call import TradeCall, parse_trade_call
 from core.venues import VENUES, Venue, get_venue
+
+if TYPE_CHECKING:  # the lazily loaded names, for type checkers
+    from core.bulk import (
+        liquidation_price_bulk,
+        liquidation_price_tiered_bulk,
+        pnl_bulk,
+        position_size_bulk,
+        round_price_bulk,
+    )
+    from core.cross import CrossAccountResult, CrossPositionResult, cross_account
 
 # numpy-backed names load on first use (PEP 562), so ``import core`` does not pay for numpy
 _LAZY = {

@@ -425,12 +425,17 @@ def _check_positive(field: str, value: float) -> None:
         raise InvalidInputError(f"{field} {value!r} must be above 0; give a positive number", field=field)
 
 
-def _check_fee(value: float, field: str = "taker_fee_rate") -> None:
+def fee_error(value: object) -> InvalidInputError:
+    """The one message for a bad taker fee, whichever layer finds it."""
+    return InvalidInputError(
+        f"taker fee {value!r} is not a fee rate; give one from 0 to below 10 % (fee 0.05% or 0.0005)",
+        field="taker_fee_rate",
+    )
+
+
+def _check_fee(value: float) -> None:
     if not (isinstance(value, int | float) and math.isfinite(value) and 0.0 <= value < 0.1):
-        raise InvalidInputError(
-            f"{field} {value!r} is not a fee rate; give a fraction from 0 to below 0.1 (0.0005 for 0.05 %)",
-            field=field,
-        )
+        raise fee_error(value)
 
 
 def _check_rate(field: str, value: float) -> None:

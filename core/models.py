@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.enums import ContractType, MarginMode, Side
 from core.errors import InvalidInputError
+from core.liquidation import fee_error
 
 __all__ = [
     "CrossAccountRequest",
@@ -243,6 +244,8 @@ def validation_message(error: ValidationError) -> InvalidInputError:
     message = message.removeprefix("Value error, ")
     if field is None:
         return InvalidInputError(message)
+    if field == "taker_fee_rate":
+        return fee_error(value)
     hint = _HINTS.get(field)
     shown = f"{value!r}" if not isinstance(value, dict) else ""
     text = f"{field.replace('_', ' ')} {shown}: {message.lower()}".replace("  ", " ")

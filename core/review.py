@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from core.calculator import DEFAULT_VENUE, calculate, table_for
+from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE, calculate, table_for
 from core.enums import MarginMode, Side
 from core.errors import InvalidInputError, TierNotFoundError
+from core.liquidation import _check_fee
 from core.models import LiquidationResult, TradeRequest
 from core.sizing import DEFAULT_BUFFER, StopCheck, max_safe_leverage, position_size, stop_check
 from core.trade_call import TradeCall
@@ -97,11 +98,13 @@ def review_call(
     Raises:
         InvalidInputError: a non-positive balance or margin, or a risk limit outside (0, 1].
     """
-    _check_inputs(account_balance, margin, risk_limit)
+    _check_inputs(account_balance, margin, risk_limit, taker_fee_rate)
     rules = get_venue(venue or DEFAULT_VENUE)
     entry = call.entry_price
     leverage = call.leverage or DEFAULT_LEVERAGE
     notes: list[str] = []
+    if call.symbol is None:
+        notes.append(f"no symbol in the call: {DEFAULT_SYMBOL} brackets used")
     if call.entry_low != call.entry_high:
         notes.append("entry range averaged to its midpoint")
     if call.leverage is None:
@@ -131,6 +134,13 @@ def review_call(
     base, table_note = _with_table(base)
     if table_note:
         notes.append(table_note)
+    capped = _venue_leverage_cap(base)
+    if capped is not None:
+        notes.append(
+            f"{leverage:g}x is above {rules.name}'s {capped:g}x maximum for this size: reviewed at {capped:g}x"
+        )
+        leverage = capped
+        base = base.with_changes(leverage=capped)
     isolated = calculate(base)
     cross = None
     if account_balance is not None and account_balance >= (isolated.position.initial_margin or 0.0):
@@ -197,6 +207,15 @@ def review_call(
     )
 
 
+def _venue_leverage_cap(request: TradeRequest) -> float | None:
+    """The bracket's maximum leverage when the request exceeds it (the exchange would refuse the order)."""
+    rules = get_venue(request.venue or DEFAULT_VENUE)
+    table = table_for(request, rules)
+    tier = table.tier_at(request.quantity or 0.0, request.entry_price, clamp=True)
+    leverage = request.leverage or 0.0
+    return tier.max_leverage if leverage > tier.max_leverage * (1 + 1e-12) else None
+
+
 def _with_table(request: TradeRequest) -> tuple[TradeRequest, str | None]:
     """The request as is, or with the venue's flat rate when the venue has no table for the symbol."""
     rules = get_venue(request.venue or DEFAULT_VENUE)
@@ -253,7 +272,11 @@ def _warnings(
     return tuple(found)
 
 
-def _check_inputs(account_balance: float | None, margin: float | None, risk_limit: float) -> None:
+def _check_inputs(
+    account_balance: float | None, margin: float | None, risk_limit: float, taker_fee_rate: float | None
+) -> None:
+    if taker_fee_rate is not None:
+        _check_fee(taker_fee_rate)
     if account_balance is not None and not account_balance > 0:
         raise InvalidInputError(
             f"account balance {account_balance!r} must be above 0; type it like bal 10000", field="account_balance"

@@ -105,11 +105,6 @@ def max_safe_leverage(
     """
     sign = _side(side).sign
     _check_positive("quantity", quantity)
-    if sign * (entry_price - stop_price) <= 0:
-        return None
-    target = stop_price * (1 - sign * buffer_fraction)
-    if target <= 0:
-        return None
     _check_positive("entry_price", entry_price)
     _check_positive("stop_price", stop_price)
     fee = venue.taker_fee_rate if taker_fee_rate is None else taker_fee_rate
@@ -119,6 +114,11 @@ def max_safe_leverage(
             f"buffer {buffer_fraction!r} is not a fraction; give one from 0 to below 1 (0.005 = 0.5 %)",
             field="buffer_fraction",
         )
+    if sign * (entry_price - stop_price) <= 0:
+        return None
+    target = stop_price * (1 - sign * buffer_fraction)
+    if target <= 0:
+        return None
     rate_fee = fee if venue.fee_model is FeeModel.TAKER_IN_MMR else 0.0
     basis_price = target if venue.mm_basis is MMBasis.LIQUIDATION else entry_price
     tier = table.tier_at(quantity, basis_price, clamp=True)

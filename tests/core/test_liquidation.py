@@ -89,7 +89,7 @@ class TestBadInput:
             pytest.param(dict(contract="inverse", contract_size=0), "contract_size", "above 0", id="inverse-cs-0"),
             pytest.param(dict(contract="perpetual"), "contract", "linear", id="bad-contract"),
             pytest.param(dict(fee_model="maker"), "fee_model", "unknown", id="bad-fee-model"),
-            pytest.param(dict(taker_fee_rate=0.5), "taker_fee_rate", "fee rate", id="absurd-fee"),
+            pytest.param(dict(taker_fee_rate=0.5), "taker_fee_rate", "not a fee rate", id="absurd-fee"),
         ],
     )
     def test_domain_errors_name_field_and_fix(self, kwargs: dict, field: str, fragment: str) -> None:

@@ -266,7 +266,7 @@ class TestScalarFeeValidation:
         ],
     )
     def test_bad_fee_is_a_clear_error(self, call) -> None:
-        with pytest.raises(InvalidInputError, match=r"taker_fee_rate .* is not a fee rate"):
+        with pytest.raises(InvalidInputError, match=r"taker fee .* is not a fee rate"):
             call()
 
     def test_pnl_and_sizing_check_fees(self) -> None:

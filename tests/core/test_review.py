@@ -97,3 +97,21 @@ def test_symbol_without_table_falls_back_to_flat_rate_and_says_so() -> None:
 def test_bad_review_inputs(kwargs: dict, message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         review_call(parse_trade_call("BTC long 50000 10x SL 48500"), **kwargs)
+
+
+def test_leverage_above_the_venue_maximum_is_reviewed_at_the_maximum_and_said() -> None:
+    # Hyperliquid ETH tier 1: max 25x, MMR 1/(2·25) = 2 %; short at 25x: LP = 3,000·(1 + 0.04)/1.02 = 3,058.82
+    review = review_call(parse_trade_call("ETH short 3000 50x SL 3100 TP 2800"), venue="hyperliquid")
+    assert review.leverage == 25
+    assert any("50x is above Hyperliquid's 25x maximum" in note for note in review.notes)
+    assert review.isolated.liquidation_price_exact == pytest.approx(3_000 * 1.04 / 1.02, rel=1e-12)
+
+
+def test_call_without_symbol_says_which_brackets_were_used() -> None:
+    review = review_call(parse_trade_call("long 50000 10x SL 48500 TP 54000"), venue="binance")
+    assert "no symbol in the call: BTC brackets used" in review.notes
+
+
+def test_bad_fee_in_a_review_is_a_clear_error() -> None:
+    with pytest.raises(InvalidInputError, match=r"taker fee 0\.5 is not a fee rate"):
+        review_call(parse_trade_call("BTC long 50000 SL 48000"), taker_fee_rate=0.5)

@@ -467,23 +467,23 @@ class TestRegressions:
     def test_fee_equal_to_the_side_sign_is_refused_not_a_crash(self) -> None:
         # core.target_price divides by (side − fee): fee −1 for a short was a ZeroDivisionError
         cell = only(udfs.LIQ_TARGET_PRICE(150, 0, 10, "short", -1))
-        assert cell.startswith(f"{ERROR} taker_fee_rate -1.0 is not a fee rate; give a fraction from 0 to below 0.1")
+        assert cell.startswith(f"{ERROR} taker fee -1.0 is not a fee rate; give one from 0 to below 10 %")
 
     @pytest.mark.parametrize(
         ("function", "args", "message"),
         [
-            pytest.param(udfs.LIQ_PNL, (50000, 55000, 10, "long"), "taker_fee_rate 0.5 is not a fee rate", id="pnl"),
-            pytest.param(udfs.LIQ_ROE, (50000, 55000, 10, "long"), "input should be less than 0.1", id="roe request"),
-            pytest.param(udfs.LIQ_TARGET_PRICE, (50000, 0.5, 10, "long"), "taker_fee_rate 0.5 is not a fee rate",
+            pytest.param(udfs.LIQ_PNL, (50000, 55000, 10, "long"), "taker fee 0.5 is not a fee rate", id="pnl"),
+            pytest.param(udfs.LIQ_ROE, (50000, 55000, 10, "long"), "taker fee 0.5 is not a fee rate", id="roe request"),
+            pytest.param(udfs.LIQ_TARGET_PRICE, (50000, 0.5, 10, "long"), "taker fee 0.5 is not a fee rate",
                          id="target"),
-            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, 50000, 48500), "taker_fee_rate 0.5 is not a fee rate", id="size"),
-            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, [[50000], [50000]], 48500), "taker_fee_rate 0.5 is not a fee rate",
+            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, 50000, 48500), "taker fee 0.5 is not a fee rate", id="size"),
+            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, [[50000], [50000]], 48500), "taker fee 0.5 is not a fee rate",
                          id="size range"),
             pytest.param(udfs.LIQ_MAX_LEVERAGE, (50000, 48500, "long", 0.2, None, None, None, None),
-                         "taker_fee_rate 0.5 is not a fee rate", id="max leverage"),
+                         "taker fee 0.5 is not a fee rate", id="max leverage"),
         ],
     )  # fmt: skip
     def test_fees_are_checked_by_the_core(self, function, args, message) -> None:
         """A 50 % fee is refused by the core function the cell calls, with the limit in the message."""
         result = function(*args, "50%")
-        assert all(cell.startswith(ERROR) and message in cell and "0.1" in cell for row in result for cell in row)
+        assert all(cell.startswith(ERROR) and message in cell and "10 %" in cell for row in result for cell in row)
