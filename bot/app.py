@@ -1,0 +1,170 @@
+"""The one Application factory: production (polling, webhook), the console chat and the tests.
+
+Usage::
+
+    app = build_application(BotSettings())      # TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, LIQCALC_*
+    app.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+``TELEGRAM_API_BASE_URL`` (a local Bot API server, or the test emulator) becomes ``base_url`` and
+the file URL is derived from it. Tests and the console pass their own ``request`` object instead of
+HTTP; everything else (handlers, limiter, error handler, commands) is the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot import errors, handlers, inline
+from bot.config import BotSettings
+from bot.context import CONTEXT_TYPES, BotData
+from bot.ratelimit import UserRateLimiter
+from bot.store import SettingsStore, open_store
+from bot.texts import COMMANDS
+
+__all__ = ["ALLOWED_UPDATES", "build_application", "set_commands"]
+
+_logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+COMMAND_HANDLERS = {
+    "start": handlers.start,
+    "help": handlers.help_command,
+    "liq": handlers.liq,
+    "compare": handlers.compare,
+    "cross": handlers.cross,
+    "pnl": handlers.pnl,
+    "target": handlers.target,
+    "size": handlers.size,
+    "tiers": handlers.tiers,
+    "settings": handlers.settings,
+}
+
+
+class GatedHTTPXRequest(HTTPXRequest):
+    """HTTPX with a semaphore in front of its connection pool.
+
+    With hundreds of concurrent handlers, requests would otherwise queue inside httpcore's pool,
+    whose bookkeeping scans every waiting request on each event (quadratic CPU under load); an
+    asyncio semaphore lets them wait in O(1) instead, so a busy bot spends its time answering.
+    """
+
+    def __init__(self, connection_pool_size: int, **kwargs: Any) -> None:
+        """``connection_pool_size`` requests at once; the rest wait their turn."""
+        super().__init__(connection_pool_size=connection_pool_size, **kwargs)
+        self._gate = asyncio.Semaphore(connection_pool_size)
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """One request, once a connection is free."""
+        async with self._gate:
+            return await super().do_request(*args, **kwargs)
+
+
+def build_application(
+    settings: BotSettings,
+    *,
+    store: SettingsStore | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """Build the bot: HTML defaults, rate limits, handlers, the error handler, start/stop hooks.
+
+    Args:
+        settings: the process settings (token, API base URL, database, limits).
+        store: settings storage; default ``open_store(settings.db)``, started in ``post_init``.
+        request: a custom ``BaseRequest`` (the console); default :class:`GatedHTTPXRequest` with
+            ``settings.connection_pool`` connections.
+        updates_request: the ``BaseRequest`` for ``getUpdates``; default ``request``.
+    """
+    token = settings.token.get_secret_value() if settings.token is not None else "0:console"
+    limiter = AIORateLimiter(
+        overall_max_rate=settings.telegram_overall_rate,
+        overall_time_period=1,
+        group_max_rate=settings.telegram_group_rate,
+        group_time_period=60,
+        max_retries=settings.max_retries,
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True))
+        .rate_limiter(limiter)
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(settings.concurrency)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is None:
+        request = GatedHTTPXRequest(settings.connection_pool, pool_timeout=30.0)
+        updates_request = updates_request or HTTPXRequest(connection_pool_size=1)  # PTB adds the poll timeout
+    builder = builder.request(request).get_updates_request(updates_request or request)
+    application = builder.build()
+    data: BotData = application.bot_data
+    data.settings = settings
+    data.store = store if store is not None else open_store(settings.db)
+    data.limiter = UserRateLimiter(settings.user_rate_limit, settings.user_rate_window)
+
+    application.add_handler(TypeHandler(Update, handlers.gate), group=-1)
+    for name, callback in COMMAND_HANDLERS.items():
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(InlineQueryHandler(inline.inline_query))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrate))
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGES
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.liq))
+    application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """Publish the command menu: everything in private chats and for admins; no /start in groups."""
+    everything = [BotCommand(c.name, c.summary) for c in COMMANDS]
+    in_groups = [BotCommand(c.name, c.summary) for c in COMMANDS if c.name != "start"]
+    bot = application.bot
+    await bot.set_my_commands(everything, scope=BotCommandScopeDefault())
+    await bot.set_my_commands(everything, scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(in_groups, scope=BotCommandScopeAllGroupChats())
+    await bot.set_my_commands(in_groups, scope=BotCommandScopeAllChatAdministrators())
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """Open the settings store and publish the commands (a menu failure is logged, not fatal)."""
+    await application.bot_data.store.start()
+    try:
+        await set_commands(application)
+    except TelegramError as exc:
+        _logger.warning("could not publish the command menu: %s", exc)
+    _logger.info("liqcalc bot @%s is ready", application.bot.username)
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    """Close the settings store."""
+    await application.bot_data.store.close()

@@ -1,0 +1,130 @@
+"""Settings of the bot process, read from environment variables (pydantic-settings).
+
+Usage::
+
+    TELEGRAM_BOT_TOKEN=123:abc python -m bot                 # the real bot, long polling
+    TELEGRAM_BOT_TOKEN=123:abc LIQCALC_WEBHOOK_URL=https://bot.example.com/tg \\
+        LIQCALC_WEBHOOK_SECRET=s3cret python -m bot            # webhook behind a TLS proxy
+    python -m bot                                            # no token: console chat
+
+Variables: ``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL`` (a local Bot API server or a test
+emulator, like ``http://127.0.0.1:8081/bot``) and ``LIQCALC_*`` for the rest (``LIQCALC_DB``,
+``LIQCALC_MODE``, ``LIQCALC_WEBHOOK_*``, ``LIQCALC_USER_RATE_LIMIT``, ...; see :class:`BotSettings`).
+The token is a ``SecretStr``: it never shows in ``repr``, logs or error messages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["BotSettings", "file_base_url"]
+
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def file_base_url(base_url: str) -> str:
+    """The file-download base derived from an API base: ``…/bot`` → ``…/file/bot``.
+
+    >>> file_base_url("http://127.0.0.1:8081/bot")
+    'http://127.0.0.1:8081/file/bot'
+    >>> file_base_url("http://localhost/api/bot{token}")
+    'http://localhost/api/file/bot{token}'
+    """
+    head, sep, tail = base_url.rpartition("/bot")
+    if not sep:
+        raise ValueError(f"API base URL {base_url!r} has no '/bot' part; type it like http://127.0.0.1:8081/bot")
+    return f"{head}/file/bot{tail}"
+
+
+class BotSettings(BaseSettings):
+    """Everything the process reads from the environment, validated once at start."""
+
+    model_config = SettingsConfigDict(env_prefix="LIQCALC_", extra="ignore", populate_by_name=True, frozen=True)
+
+    token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("token", "TELEGRAM_BOT_TOKEN"))
+    api_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("api_base_url", "TELEGRAM_API_BASE_URL")
+    )
+    db: str = Field(default="liqcalc.sqlite3", description="SQLite path, or a postgresql:// URL")
+    mode: Literal["auto", "polling", "webhook"] = "auto"
+    webhook_url: str | None = Field(default=None, description="public HTTPS URL Telegram posts updates to")
+    webhook_secret: SecretStr | None = Field(default=None, description="X-Telegram-Bot-Api-Secret-Token value")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str | None = Field(default=None, description="local path; default: the path of webhook_url")
+    poll_timeout: int = Field(default=10, ge=0, le=50, description="getUpdates long-poll seconds")
+    concurrency: int = Field(default=256, ge=1, le=4096, description="updates handled at once")
+    connection_pool: int = Field(default=8, ge=1, le=1024, description="HTTP connections to the Bot API")
+    user_rate_limit: int = Field(default=10, ge=0, description="commands per user per window; 0: no limit")
+    user_rate_window: float = Field(default=60.0, gt=0, description="seconds")
+    telegram_overall_rate: float = Field(default=30.0, ge=0, description="messages/s to Telegram; 0: no limit")
+    telegram_group_rate: float = Field(default=20.0, ge=0, description="messages/min per group; 0: no limit")
+    max_retries: int = Field(default=2, ge=0, le=10, description="retries of a request answered 429")
+    admin_chat_id: int | None = Field(default=None, description="chat that receives error reports")
+    log_level: str = "INFO"
+
+    @field_validator("token", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("api_base_url", "webhook_url", mode="before")
+    @classmethod
+    def _blank_url_is_none(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _has_bot_part(cls, value: str | None) -> str | None:
+        if value is not None:
+            file_base_url(value)
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> BotSettings:
+        if self.run_mode == "webhook":
+            if not self.webhook_url:
+                raise ValueError("webhook mode needs LIQCALC_WEBHOOK_URL, the public https:// address")
+            secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+            if not _SECRET.match(secret):
+                raise ValueError(
+                    "webhook mode needs LIQCALC_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -"
+                )
+        return self
+
+    @property
+    def run_mode(self) -> Literal["console", "polling", "webhook"]:
+        """``console`` without a token; else the chosen mode (``auto``: webhook when a URL is set)."""
+        if self.token is None:
+            return "console"
+        if self.mode == "auto":
+            return "webhook" if self.webhook_url else "polling"
+        return self.mode
+
+    @property
+    def base_url(self) -> str:
+        """Bot API base the token is appended to."""
+        return self.api_base_url or TELEGRAM_BASE_URL
+
+    @property
+    def base_file_url(self) -> str:
+        """File-download base, derived from :attr:`base_url`."""
+        return file_base_url(self.base_url)
+
+    @property
+    def local_webhook_path(self) -> str:
+        """The path the webhook server listens on, without the leading slash."""
+        if self.webhook_path is not None:
+            return self.webhook_path.lstrip("/")
+        return urlparse(self.webhook_url or "").path.lstrip("/")

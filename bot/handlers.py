@@ -1,0 +1,344 @@
+"""Command, button and gate handlers: parse → core → format → reply, nothing else.
+
+Handlers let ``CoreError`` (and pydantic's ``ValidationError``) propagate: :mod:`bot.errors` is
+the one place that turns them into a reply. Numbers come from ``core`` only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot import formatting, keyboards, texts
+from bot.context import Context
+from bot.parsing import (
+    apply_settings_change,
+    parse_pnl_args,
+    parse_settings_change,
+    parse_size_args,
+    parse_target_args,
+    parse_tiers_args,
+    split_command,
+)
+from bot.ratelimit import Verdict
+from bot.replies import answer
+from bot.store import ChatSettings, Scope
+from core import (
+    VENUES,
+    ContractType,
+    ParseError,
+    Side,
+    TradeRequest,
+    across_venues,
+    bundled_tier_tables,
+    calculate,
+    calculate_sides,
+    compare_margin_modes,
+    cross_account,
+    get_venue,
+    parse_cross_account,
+    parse_trade,
+    pnl_report,
+    size_for_risk,
+    stop_check,
+    table_for,
+    target_price,
+    tier_table,
+)
+from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE
+
+__all__ = [
+    "button",
+    "compare",
+    "cross",
+    "gate",
+    "help_command",
+    "liq",
+    "liq_answer",
+    "migrate",
+    "pnl",
+    "settings",
+    "size",
+    "start",
+    "target",
+    "tiers",
+    "unknown_command",
+]
+
+_logger = logging.getLogger(__name__)
+BOTH_SIDES = (Side.LONG, Side.SHORT)
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _args(update: Update) -> str:
+    """The text after the command word (all of it for a plain private message)."""
+    message = update.effective_message
+    return split_command(message.text or "")[2] if message is not None else ""
+
+
+def settings_scope(update: Update) -> tuple[Scope, int]:
+    """Groups use the chat's settings; private chats and inline queries the user's."""
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        return Scope.CHAT, chat.id
+    user = update.effective_user
+    return Scope.USER, user.id if user is not None else 0
+
+
+async def chat_defaults(update: Update, context: Context) -> dict[str, object]:
+    """The defaults for trades typed in this chat (``parse_trade(defaults=...)``)."""
+    scope, key = settings_scope(update)
+    return (await context.bot_data.store.get(scope, key)).as_defaults()
+
+
+def liq_answer(request: TradeRequest) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The ``/liq`` card and its buttons for a request (also used by the buttons)."""
+    results = calculate_sides(request)
+    quotes = {r.position.side: across_venues(request, r.position.side) for r in results}
+    markup = keyboards.trade_keyboard(request, results[0].position.leverage, "liq")
+    return formatting.liq_card(results, quotes), markup
+
+
+def compare_answer(request: TradeRequest) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The ``/compare`` card and its buttons."""
+    sides = (request.side,) if request.side is not None else BOTH_SIDES
+    comparisons = [compare_margin_modes(request.model_copy(update={"side": side})) for side in sides]
+    markup = keyboards.trade_keyboard(request, comparisons[0].isolated.position.leverage, "compare")
+    return formatting.compare_card(comparisons), markup
+
+
+async def _may_change_settings(update: Update, context: Context) -> bool:
+    """Private chats: yes. Groups: the chat's admins (anonymous admins included)."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True  # an anonymous admin posts as the group itself
+    user = update.effective_user
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+def _settings_view(update: Update, values: ChatSettings, can_change: bool, prefix: str = "") -> str:
+    chat = update.effective_chat
+    where = "this group" if chat is not None and chat.type != ChatType.PRIVATE else "you"
+    venue_name = get_venue(values.venue).name if values.venue else None
+    card = formatting.settings_card(values.as_defaults(), where=where, venue_name=venue_name, can_change=can_change)
+    return prefix + card
+
+
+# --- the gate ---------------------------------------------------------------------------------------
+
+
+async def gate(update: Update, context: Context) -> None:
+    """Per-user command limit (group -1): over the limit, one notice, then silence."""
+    user = update.effective_user
+    if user is None:
+        return
+    query = update.callback_query
+    message = update.message or update.edited_message
+    if query is None:
+        if message is None or not message.text:
+            return
+        name, addressed, _ = split_command(message.text)
+        private = message.chat.type == ChatType.PRIVATE
+        if name is None and not private:
+            return
+        if addressed is not None and addressed.lower() != (context.bot.username or "").lower():
+            return
+    limiter = context.bot_data.limiter
+    verdict = limiter.hit(user.id)
+    if verdict is Verdict.ALLOW:
+        return
+    notice = texts.busy_text(limiter.retry_after(user.id))
+    if query is not None:
+        await query.answer(notice)
+    elif verdict is Verdict.WARN and message is not None:
+        await message.reply_text(notice)
+    raise ApplicationHandlerStop
+
+
+# --- commands ---------------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> None:
+    """Send the welcome message."""
+    await answer(update, context, texts.start_text(context.bot.username))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Send the overview, or one command's page (``/help liq``)."""
+    topic = _args(update).split()[0] if _args(update) else None
+    await answer(update, context, texts.help_text(topic, context.bot.username))
+
+
+async def liq(update: Update, context: Context) -> None:
+    """Answer ``/liq <trade>`` (and plain trades in private chats) with the liquidation card."""
+    request = parse_trade(_args(update), defaults=await chat_defaults(update, context))
+    text, markup = liq_answer(request)
+    await answer(update, context, text, reply_markup=markup)
+
+
+async def compare(update: Update, context: Context) -> None:
+    """Answer ``/compare <trade> bal <wallet>`` with isolated and cross side by side."""
+    request = parse_trade(_args(update), defaults=await chat_defaults(update, context))
+    text, markup = compare_answer(request)
+    await answer(update, context, text, reply_markup=markup)
+
+
+async def cross(update: Update, context: Context) -> None:
+    """Answer ``/cross bal …; BTC long 0.5 @ 60000; …`` with each position and the account move."""
+    account = parse_cross_account(_args(update), defaults=await chat_defaults(update, context))
+    await answer(update, context, formatting.cross_card(cross_account(account)))
+
+
+async def pnl(update: Update, context: Context) -> None:
+    """Answer ``/pnl <trade> exit <price>`` with PnL and ROE."""
+    request, exit_price = parse_pnl_args(_args(update), await chat_defaults(update, context))
+    sides = (request.side,) if request.side is not None else BOTH_SIDES
+    results = [pnl_report(request, exit_price, side) for side in sides]
+    symbol = request.symbol or DEFAULT_SYMBOL
+    currency = symbol if request.contract is ContractType.INVERSE else "USDT"
+    await answer(update, context, formatting.pnl_card(results, symbol, currency))
+
+
+async def target(update: Update, context: Context) -> None:
+    """Answer ``/target <entry> <lev>x [side] roe <pct>`` with the exit price."""
+    args = parse_target_args(_args(update), await chat_defaults(update, context))
+    sides = (args.side,) if args.side is not None else BOTH_SIDES
+    prices = []
+    for side in sides:
+        price = target_price(
+            side, args.entry_price, roe=args.roe, leverage=args.leverage, contract=args.contract,
+            taker_fee_rate=args.taker_fee_rate,
+        )  # fmt: skip
+        prices.append((side, price))
+    text = formatting.target_card(args.symbol, args.entry_price, args.leverage, args.roe, prices)
+    await answer(update, context, text)
+
+
+async def size(update: Update, context: Context) -> None:
+    """Answer ``/size <entry> stop <price> risk <pct> bal <wallet>`` with size and safe leverage."""
+    args = parse_size_args(_args(update), await chat_defaults(update, context))
+    venue = get_venue(args.venue or DEFAULT_VENUE)
+    # table_for takes a request; a one-unit placeholder selects the same table the trade will use
+    probe = TradeRequest(
+        entry_price=args.entry_price, quantity=1.0, leverage=1.0, venue=venue.key, symbol=args.symbol, mmr=args.mmr
+    )
+    result = size_for_risk(
+        args.side, args.balance, args.risk_fraction, args.entry_price, args.stop_price,
+        table=table_for(probe, venue), venue=venue, taker_fee_rate=args.taker_fee_rate,
+    )  # fmt: skip
+    leverage = args.leverage
+    if leverage is None and result.max_safe_leverage is not None:
+        leverage = formatting.floor_leverage(result.max_safe_leverage)
+    liquidation = check = None
+    if leverage is not None:
+        sized = TradeRequest(
+            entry_price=args.entry_price, quantity=result.quantity, leverage=leverage, side=args.side,
+            venue=venue.key, symbol=args.symbol, mmr=args.mmr, taker_fee_rate=args.taker_fee_rate,
+        )  # fmt: skip
+        liquidation = calculate(sized)
+        check = stop_check(args.side, args.entry_price, args.stop_price, liquidation.liquidation_price)
+    text = formatting.size_card(result, args.symbol, venue.name, liquidation=liquidation, check=check)
+    await answer(update, context, text)
+
+
+async def tiers(update: Update, context: Context) -> None:
+    """Answer ``/tiers <venue> <symbol>`` with the bracket table (no arguments: the list)."""
+    venue, symbol, contract = parse_tiers_args(_args(update))
+    if venue is None and symbol is None:
+        names = {v.tier_venue or key: v.name for key, v in VENUES.items() if key != "bybit-classic"}
+        await answer(update, context, formatting.tiers_index(bundled_tier_tables(), names))
+        return
+    if venue is None:
+        raise ParseError(f"which venue? type it like /tiers binance {symbol}", field="venue")
+    if venue.tier_venue is None:
+        text = (
+            f"📊 <b>{formatting.esc(venue.name)}</b> uses one flat MMR of {formatting.fmt_rate(venue.flat_mmr)} "
+            "for every size: no brackets."
+        )
+        await answer(update, context, text)
+        return
+    table = tier_table(venue.tier_venue, symbol or DEFAULT_SYMBOL, contract)
+    await answer(update, context, formatting.tiers_card(table, venue.name))
+
+
+async def settings(update: Update, context: Context) -> None:
+    """Show or change this chat's defaults (``/settings venue binance bal 10000``); groups: admins only."""
+    scope, key = settings_scope(update)
+    store = context.bot_data.store
+    current = await store.get(scope, key)
+    change = parse_settings_change(_args(update))
+    can_change = await _may_change_settings(update, context)
+    if change.is_empty:
+        markup = keyboards.settings_keyboard() if can_change else None
+        await answer(update, context, _settings_view(update, current, can_change), reply_markup=markup)
+        return
+    if not can_change:
+        await answer(update, context, "⚠️ Only group admins can change the settings. /settings shows them.")
+        return
+    updated = apply_settings_change(current, change)
+    await store.put(scope, key, updated)
+    await answer(update, context, _settings_view(update, updated, True, "✅ Saved.\n"))
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command this bot does not have (private chats only; groups stay quiet)."""
+    name = split_command(_message_text(update))[0] or ""
+    await answer(update, context, texts.unknown_command_text(name))
+
+
+def _message_text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "") if message is not None else ""
+
+
+async def migrate(update: Update, context: Context) -> None:
+    """A group became a supergroup: move its settings to the new chat id."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id is not None:
+        await context.bot_data.store.move(Scope.CHAT, message.chat.id, message.migrate_to_chat_id)
+        _logger.info("group %s migrated to %s; settings moved", message.chat.id, message.migrate_to_chat_id)
+
+
+# --- buttons ----------------------------------------------------------------------------------------
+
+
+async def button(update: Update, context: Context) -> None:
+    """A pressed button: recompute the card it carries and edit the message in place."""
+    query = update.callback_query
+    if query is None:
+        return
+    pressed = keyboards.decode(query.data)
+    if isinstance(pressed, keyboards.SettingsButton):
+        await _settings_button(update, context, pressed)
+        return
+    request = pressed.request()
+    text, markup = liq_answer(request) if pressed.view == "liq" else compare_answer(request)
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def _settings_button(update: Update, context: Context, pressed: keyboards.SettingsButton) -> None:
+    query = update.callback_query
+    assert query is not None
+    if not await _may_change_settings(update, context):
+        await query.answer("Only group admins can change the settings.", show_alert=True)
+        return
+    scope, key = settings_scope(update)
+    store = context.bot_data.store
+    current = await store.get(scope, key)
+    updated = ChatSettings() if pressed.action == "reset" else current.model_copy(update={"venue": pressed.value})
+    await store.put(scope, key, updated)
+    await query.answer("Saved.")
+    text = _settings_view(update, updated, True, "✅ Saved.\n")
+    await query.edit_message_text(text, reply_markup=keyboards.settings_keyboard())

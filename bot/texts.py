@@ -1,0 +1,189 @@
+"""Fixed texts: the command list, help pages, usage examples (Telegram HTML, pure).
+
+Each command has one example, used by ``/help``, by the error replies ("Example: …") and by the
+command menu (``setMyCommands``). Placeholders like ``<entry>`` are escaped here, once.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from bot.formatting import esc
+
+__all__ = [
+    "COMMANDS",
+    "Command",
+    "busy_text",
+    "command",
+    "crash_text",
+    "example_for",
+    "help_text",
+    "stale_button_text",
+    "start_text",
+    "unknown_command_text",
+]
+
+
+class Command(NamedTuple):
+    """One bot command: its menu line, usage, example and help paragraph."""
+
+    name: str
+    summary: str  # ≤ 256 characters, shown in Telegram's command menu
+    usage: str
+    example: str
+    details: str
+    admin: bool = False  # only meaningful for group admins (changing /settings)
+
+
+TRADE_WORDS = (
+    "Words in any order: entry price first, then margin; <code>10x</code> leverage; "
+    "<code>long</code>/<code>short</code>; <code>iso</code>/<code>cross</code>; a venue "
+    "(<code>binance</code>, <code>bybit</code>, <code>okx</code>, <code>gate</code>, <code>hl</code>); "
+    "a symbol (<code>ETH</code>); labels <code>qty</code>, <code>bal</code>, <code>add</code>, "
+    "<code>mark</code>, <code>mmr 0.4%</code>, <code>fee 0.05%</code>. Numbers take <code>k</code>/<code>m</code>."
+)
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "liq",
+        "Liquidation price of a trade",
+        "/liq <entry> <leverage>x <margin> [long|short] [iso|cross bal <wallet>] [venue] [symbol]",
+        "/liq 50000 10x 1000 isolated",
+        "Liquidation and bankruptcy price, distance, margin at risk and the tier used. No side: "
+        "long and short together. Under it, the same trade on each venue's rules.",
+    ),
+    Command(
+        "compare",
+        "Isolated vs cross for one balance",
+        "/compare <trade> bal <wallet>",
+        "/compare 50000 10x 1000 long bal 10000",
+        "The same trade in isolated and in cross margin, with what is at risk in each.",
+    ),
+    Command(
+        "cross",
+        "Several positions in one cross wallet",
+        "/cross bal <wallet>; <symbol> <side> <qty> @ <entry> [mark <price>]; …",
+        "/cross bal 20000; BTC long 0.5 @ 60000; ETH short 10 @ 3000",
+        "Each position's liquidation price (the others held at their marks) and the market-wide "
+        "move that liquidates the whole account. One position per part, parts split by ; or new lines.",
+    ),
+    Command(
+        "pnl",
+        "PnL and ROE at an exit price",
+        "/pnl <trade> exit <price>",
+        "/pnl 50000 10x 1000 long exit 55000",
+        "Profit or loss and return on margin when the trade closes at the exit price. Add "
+        "<code>fee 0.05%</code> for taker fees on both fills.",
+    ),
+    Command(
+        "target",
+        "Exit price for a target ROE",
+        "/target <entry> <leverage>x [long|short] roe <percent>",
+        "/target 50000 10x long roe 50%",
+        "The price at which the trade returns that share of its margin (negative for a loss).",
+    ),
+    Command(
+        "size",
+        "Position size from risk % and stop",
+        "/size <entry> stop <price> risk <percent> bal <wallet> [<leverage>x]",
+        "/size 50000 stop 48500 risk 1% bal 10000",
+        "The size that loses the chosen share of the account at the stop, and the highest leverage "
+        "whose liquidation stays beyond the stop. With a leverage, checks that the stop fires first.",
+    ),
+    Command(
+        "tiers",
+        "A venue's maintenance-margin brackets",
+        "/tiers <venue> <symbol>",
+        "/tiers binance BTC",
+        "The bundled bracket table, with its date. Without arguments: the tables I have.",
+    ),
+    Command(
+        "settings",
+        "This chat's defaults: venue, MMR, fee, balance",
+        "/settings [venue <name>] [sym <symbol>] [mode iso|cross] [mmr <%>] [fee <%>] [bal <wallet>]",
+        "/settings venue binance bal 10000",
+        "Defaults filled into every trade in this chat (what you type wins). In groups only admins "
+        "change them. <code>/settings mmr off</code> clears one, <code>/settings reset</code> all.",
+        admin=True,
+    ),
+    Command("help", "How to type a trade", "/help [command]", "/help liq", "This help; with a command, its page."),
+    Command("start", "What this bot does", "/start", "/start", "The welcome message."),
+)
+
+_BY_NAME = {c.name: c for c in COMMANDS}
+
+
+def command(name: str) -> Command | None:
+    """The command called ``name`` (without the slash), if any."""
+    return _BY_NAME.get(name.lower().lstrip("/"))
+
+
+def example_for(name: str | None) -> str:
+    """The example shown under an error of this command (``/liq``'s for plain trades).
+
+    >>> example_for("compare")
+    '/compare 50000 10x 1000 long bal 10000'
+    """
+    found = command(name or "liq") or _BY_NAME["liq"]
+    return found.example
+
+
+def start_text(bot_username: str | None) -> str:
+    """Welcome: what the bot does and the first thing to type."""
+    inline = (
+        f"\nIn any chat: type <code>@{esc(bot_username)} 50000 10x 1000</code> and pick long or short."
+        if bot_username
+        else ""
+    )
+    return (
+        "👋 <b>Where does my position get liquidated?</b>\n"
+        "I compute it with each exchange's own rules and brackets, and say why the exchange may "
+        "show a slightly different number.\n\n"
+        "Try: <code>/liq 50000 10x 1000</code>\n"
+        "Or just send a trade here, like <code>50000 10x 1000 short binance</code>."
+        f"{inline}\n\n/help lists everything."
+    )
+
+
+def help_text(name: str | None = None, bot_username: str | None = None) -> str:
+    """The overview, or one command's page when ``name`` is a command."""
+    found = command(name) if name else None
+    if found is not None:
+        lines = [
+            f"<b>/{found.name}</b>: {esc(found.summary)}",
+            f"<code>{esc(found.usage)}</code>",
+            "",
+            found.details,
+            "",
+            f"Example: <code>{esc(found.example)}</code>",
+        ]
+        if found.name in {"liq", "compare", "pnl"}:
+            lines += ["", TRADE_WORDS]
+        return "\n".join(lines)
+    lines = ["<b>liqcalc</b>: liquidation maths with each exchange's rules", ""]
+    lines += [f"/{c.name}: {esc(c.summary)}\n   <code>{esc(c.example)}</code>" for c in COMMANDS[:-2]]
+    lines += ["", TRADE_WORDS, "", "Details: <code>/help liq</code>, <code>/help cross</code>, …"]
+    if bot_username:
+        lines.append(f"Inline: <code>@{esc(bot_username)} 50000 10x 1000</code> in any chat.")
+    lines.append("In groups, address me as <code>/liq@" + esc(bot_username or "bot") + "</code>.")
+    return "\n".join(lines)
+
+
+def unknown_command_text(name: str) -> str:
+    """A command this bot does not have (private chats only)."""
+    return f"⚠️ I don't know /{esc(name[:32])}. Try <code>/liq 50000 10x 1000</code> or /help."
+
+
+def busy_text(seconds: float) -> str:
+    """The one notice a user gets when over the per-user command limit."""
+    return f"⏳ Too many commands at once; try again in {max(1, round(seconds))} s."
+
+
+def crash_text() -> str:
+    """The kind answer to an unexpected failure (plain text, no HTML)."""
+    return "Sorry, something went wrong on my side. Please try again in a moment, or see /help."
+
+
+def stale_button_text() -> str:
+    """A button whose data this version cannot read (forged, or from an old version)."""
+    return "This button has expired. Send the command again for fresh buttons."

@@ -1,0 +1,142 @@
+"""Test helpers around the Telegram emulator: a running bot, forged presses, subprocess env.
+
+``Emulator`` adds what tests of the bot need and ``fake_telegram.FakeTelegram`` does not offer:
+a callback query with arbitrary data (a forged or stale button; ``press_button`` only presses
+buttons that exist). Everything else is the emulator as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import http.client
+import json
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fake_telegram import DEFAULT_USER_ID, FakeTelegram
+from telegram.ext import Application
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.config import BotSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+BOT_USERNAME = "liqcalc_test_bot"
+PRIVATE = 42
+GROUP = -1001234567890
+ADMIN = 7
+MEMBER = 8
+
+
+class Emulator(FakeTelegram):
+    """``FakeTelegram`` plus forged button presses."""
+
+    def forge_button_press(self, chat_id: int, message_id: int, data: str, user_id: int | None = None) -> str:
+        """Like ``press_button``, but with any ``callback_data`` (what a modified client can send)."""
+        with self._cond:
+            message = self._chats[chat_id].messages[message_id]
+            query_id = self._new_query()
+            user = self._user(user_id if user_id is not None else (chat_id if chat_id > 0 else DEFAULT_USER_ID))
+            query = {
+                "id": query_id,
+                "from": user,
+                "message": copy.deepcopy(message),
+                "chat_instance": str(abs(hash(chat_id))),
+                "data": data,
+            }
+            self._enqueue({"callback_query": query})
+            return query_id
+
+
+def settings_for(emu: FakeTelegram, db: Path | str, **overrides: Any) -> BotSettings:
+    """Bot settings pointing at the emulator (per-user limit off unless asked)."""
+    values: dict[str, Any] = {
+        "token": emu.token,
+        "api_base_url": emu.base_url,
+        "db": str(db),
+        "poll_timeout": 5,
+        "user_rate_limit": 0,
+        "mode": "polling",
+    }
+    values.update(overrides)
+    return BotSettings(**values)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: BotSettings) -> AsyncIterator[Application]:
+    """The production application, long polling the emulator in this event loop."""
+    application = build_application(settings)
+    async with application:
+        await application.post_init(application)  # type: ignore[misc]
+        await application.start()
+        await application.updater.start_polling(
+            timeout=settings.poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            # as run_polling does: polling errors go to the application's error handler
+            error_callback=lambda exc: application.create_task(application.process_error(None, exc)),
+        )
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await application.post_shutdown(application)  # type: ignore[misc]
+
+
+async def ask(emu: FakeTelegram, chat_id: int, text: str, **kwargs: Any) -> dict[str, Any]:
+    """A user sends ``text``; the parameters of the bot's sendMessage to that chat."""
+    delivered = emu.user_sends(chat_id, text, **kwargs)
+    assert delivered is not None, f"Telegram would not deliver {text!r}"
+    call = await emu.async_expect("sendMessage", chat_id=chat_id)
+    return call.params
+
+
+def buttons(params: dict[str, Any]) -> dict[str, str]:
+    """Button text → callback_data of a sent or edited message's keyboard."""
+    rows = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bot_env(emu: FakeTelegram, db: Path, **extra: str) -> dict[str, str]:
+    """Environment for ``python -m bot`` as a subprocess against the emulator."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIQCALC_", "TELEGRAM_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=emu.token,
+        TELEGRAM_API_BASE_URL=emu.base_url,
+        LIQCALC_DB=str(db),
+        LIQCALC_POLL_TIMEOUT="2",
+        PTB_TIMEDELTA="1",
+        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+    )
+    env.update(extra)
+    return env
+
+
+BOT_COMMAND = [sys.executable, "-m", "bot"]
+
+
+def post_json(url: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> int:
+    """POST JSON to a URL on 127.0.0.1; the HTTP status."""
+    host_port, _, path = url.removeprefix("http://").partition("/")
+    host, _, port = host_port.partition(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        connection.request(
+            "POST", "/" + path, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})}
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
