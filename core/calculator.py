@@ -271,7 +271,8 @@ def across_venues(request: TradeRequest, side: Side, venues: tuple[str, ...] = C
     for key in venues:
         venue = VENUES[key]
         try:
-            result = calculate(plain.with_changes(venue=key), side)
+            # only the venue changes, and no cross-field rule involves it: no need to validate again
+            result = calculate(plain.model_copy(update={"venue": key}), side)
         except CoreError as exc:
             quotes.append(VenueQuote(key, venue.name, None, exc.message))
             continue

@@ -14,6 +14,7 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -155,7 +156,7 @@ class TierTable(BaseModel):
             tiers=tuple(tiers),
         )
 
-    @property
+    @cached_property
     def floors(self) -> tuple[float, ...]:
         """The brackets' floors, ascending."""
         return tuple(t.floor for t in self.tiers)
