@@ -283,6 +283,11 @@ def _quotes_line(label: str, quotes: Sequence[VenueQuote], current: str) -> str 
     return f"{label}{' · '.join(parts)}"
 
 
+def _caveat_line(caveat: str) -> str:
+    """Core's one-line "why the exchange may show something else", in italics."""
+    return "ℹ️ <i>" + esc(caveat) + "</i>"
+
+
 def _notes_line(notes: Iterable[str]) -> str | None:
     """The "why the exchange may show something else" line: the result's notes after its rules."""
     seen: list[str] = []
@@ -359,9 +364,7 @@ def liq_card(results: Sequence[LiquidationResult], quotes: Mapping[Side, Sequenc
             lines.extend(present)
     if other:
         lines.append(other)
-    notes = _notes_line(note for r in results for note in r.notes)
-    if notes:
-        lines.append(notes)
+    lines.append(_caveat_line(results[0].caveat))
     return fit("\n".join(lines))
 
 
@@ -384,11 +387,7 @@ def compare_card(comparisons: Sequence[MarginComparison]) -> str:
             lines.append(f"      at risk {fmt_amount(result.max_loss, cur)}")
             if result.already_liquidated:
                 lines.append("      ⚠️ already past liquidation at entry")
-    notes = [note for c in comparisons for note in c.notes]
-    notes += [note for c in comparisons for note in c.cross.notes[1:]]
-    line = _notes_line(("", *notes))
-    if line:
-        lines.append(line)
+    lines.append(_caveat_line(comparisons[0].cross.caveat))
     return fit("\n".join(lines))
 
 

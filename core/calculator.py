@@ -221,6 +221,7 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
         already_liquidated=already,
         no_liquidation_reason=None if exact is not None else _why_not(position),
         notes=_notes(venue, table, position, request, taker),
+        caveat=_caveat(venue, table, position, taker),
     )
 
 
@@ -308,6 +309,23 @@ def _why_not(position: Position) -> str:
             f"{position.notional_settle / position.wallet_balance:.2f}x): no price above 0 liquidates it"
         )
     return "the collateral grows faster than the loss: no finite price liquidates this short"
+
+
+def _caveat(venue: Venue, table: TierTable, position: Position, taker: float) -> str:
+    """One short line for phones: what the exchange counts that this number does not (or differently)."""
+    parts = ["mark ≠ last price"]
+    if venue.fee_model is FeeModel.NONE:
+        parts.append("no fees")
+    elif venue.fee_model is FeeModel.TAKER_IN_MMR:
+        parts.append(f"taker {taker * 100:g} % in MMR")
+    else:
+        parts.append("close fee in MM")
+    parts.append("no funding")
+    if venue.tier_venue is not None and table.as_of:
+        parts.append(f"brackets of {table.as_of}")
+    if position.margin_mode is MarginMode.CROSS:
+        parts.append("other positions not counted")
+    return "Exchange may differ: " + " · ".join(parts)
 
 
 def _notes(venue: Venue, table: TierTable, position: Position, request: TradeRequest, taker: float) -> tuple[str, ...]:

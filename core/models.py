@@ -190,6 +190,7 @@ class LiquidationResult(BaseModel):
     already_liquidated: bool  # the margin does not even cover maintenance at entry
     no_liquidation_reason: str | None
     notes: tuple[str, ...]
+    caveat: str  # one short line: why the exchange may show a slightly different number
 
 
 class MarginComparison(BaseModel):

@@ -47,7 +47,7 @@ VENUES: dict[str, Venue] = {
             tier_venue=None,
             flat_mmr=0.005,
             rounds_to_tick=False,
-            formula="EP·(1 − 1/lev + MMR), MM at entry, flat MMR 0.5 %",
+            formula="EP·(1 ∓ 1/lev ± MMR), MM at entry",
             source="https://testnet.bybit.com/en-US/help-center/s/article/Liquidation-Price-USDT-Contract",
         ),
         Venue(

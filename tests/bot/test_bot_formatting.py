@@ -132,12 +132,13 @@ class TestCards:
         ]
         assert {"type": "bold", "offset": utf16_len(plain[: plain.index("54,780.80")]), "length": 9} in entities
 
-    def test_the_why_line_comes_from_the_results_notes(self):
+    def test_the_why_line_is_the_results_caveat(self):
         request = parse_trade("50000 10x 1000 short binance")
         (result,) = calculate_sides(request)
         plain, _ = parse_html(_card("50000 10x 1000 short binance"))
         why = plain.splitlines()[-1]
-        assert why == "ℹ️ " + " · ".join(result.notes[1:])
+        assert why == "ℹ️ " + result.caveat
+        assert len(why) < 100  # one line on a phone
 
     def test_no_liquidation_and_mark_price(self):
         plain, _ = parse_html(_card("50000 10x 1000 long cross bal 10000 binance"))
