@@ -27,7 +27,8 @@ def main() -> int:
     print(f"{'suite':<7} {'figure':<{width}} {'value':>12}  {'target':<9} ok")
     for r in rows:
         value = f"{r['value']:,.3f} {r['unit']}"
-        print(f"{r['suite']:<7} {r['name']:<{width}} {value:>12}  {r['target']:<9} {'yes' if r['ok'] else 'NO'}")
+        target = "—" if r["target"] is None else str(r["target"])
+        print(f"{r['suite']:<7} {r['name']:<{width}} {value:>12}  {target:<9} {'yes' if r['ok'] else 'NO'}")
     print(f"total {time.perf_counter() - started:.1f} s")
     return 0 if all(r["ok"] for r in rows) else 1
 

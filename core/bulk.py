@@ -113,10 +113,13 @@ def liquidation_price_tiered_bulk(
     # validate before broadcasting: a scalar argument is checked once, not once per row
     checks = _checks(sign, ep, q, wb, zero, zero, np.asarray(cs), fee)
     invalid = _any_invalid(checks, ())
-    sign, ep, q, wb, fee, invalid = np.broadcast_arrays(sign, ep, q, wb, fee, invalid)
+    scalar_fee = fee.ndim == 0  # the usual case: one fee for every row, kept 0-d (no million-row copy)
+    sign, ep, q, wb, invalid = np.broadcast_arrays(sign, ep, q, wb, invalid, fee)[:5]
     shape = sign.shape
-    sign, ep, q, wb, fee = (np.ravel(a).astype(np.float64, copy=False) for a in (sign, ep, q, wb, fee))
+    sign, ep, q, wb = (np.ravel(a).astype(np.float64, copy=False) for a in (sign, ep, q, wb))
     invalid = np.ravel(invalid).astype(bool, copy=False)
+    if not scalar_fee:
+        fee = np.ravel(np.broadcast_to(fee, shape)).astype(np.float64, copy=False)
     if raise_errors:  # the per-row reasons are only needed to name the first bad row
         checks = [(np.ravel(np.broadcast_to(mask, shape)), message) for mask, message in checks]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -257,8 +260,8 @@ def _solve(
     if kind is ContractType.LINEAR:
         scale = q
         pnl_slope = sign * scale  # c1 of the PnL
-        c0 = wb - pnl_slope * ep
         at_entry = scale * ep
+        c0 = wb - sign * at_entry
     else:
         scale = q * cs
         pnl_slope = -sign * scale
@@ -318,22 +321,40 @@ def _settle_brackets(
     """
     last = len(floors) - 1
     price, index = price.copy(), index.copy()
-    rows = np.arange(price.shape[0])
+    # first pass over all rows without fancy indexing (no copies), later passes over the movers only
+    size = _table_size(unit, kind, q, price, cs)
+    target = np.searchsorted(floors, size, side="right") - 1
+    np.clip(target, 0, last, out=target)
+    rows = np.flatnonzero((target != index) & ~np.isnan(price))
+    target = target[rows]
     previous_price = np.full(0, np.nan)
     previous_index = np.zeros(0, dtype=np.intp)
     for _ in range(len(floors) + 1):
+        if rows.size == 0:
+            return price, index
+        previous_price, previous_index = price[rows], index[rows]
+        index[rows] = target
+        price[rows] = _solve(
+            sign[rows],
+            ep[rows],
+            q[rows],
+            wb[rows],
+            rates[target],
+            amounts[target],
+            cs,
+            fee if fee.ndim == 0 else fee[rows],
+            kind,
+            fees,
+            basis,
+        )
         size = _table_size(unit, kind, q[rows], price[rows], cs)
         target = np.searchsorted(floors, size, side="right") - 1
         np.clip(target, 0, last, out=target)
         moved = (target != index[rows]) & ~np.isnan(price[rows])
-        if not moved.any():
-            return price, index
         rows, target = rows[moved], target[moved]
-        previous_price, previous_index = price[rows], index[rows]
-        index[rows] = target
-        price[rows] = _solve(
-            sign[rows], ep[rows], q[rows], wb[rows], rates[target], amounts[target], cs, fee[rows], kind, fees, basis
-        )
+        previous_price, previous_index = previous_price[moved], previous_index[moved]
+    if rows.size == 0:
+        return price, index
     # rows still moving cycle between two brackets: keep the price closer to entry
     keep = sign[rows] * previous_price > sign[rows] * price[rows]
     price[rows[keep]] = previous_price[keep]
