@@ -7,7 +7,13 @@ import platform
 import sys
 import time
 
-MODULES = ("benchmarks.bench_core", "benchmarks.bench_excel", "benchmarks.bench_bot", "benchmarks.bench_review")
+MODULES = (
+    "benchmarks.bench_core",
+    "benchmarks.bench_excel",
+    "benchmarks.bench_bot",
+    "benchmarks.bench_review",
+    "benchmarks.bench_review_bot",
+)
 
 
 def main() -> int:

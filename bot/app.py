@@ -16,6 +16,7 @@ import asyncio
 import logging
 from typing import Any
 
+import httpx
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
@@ -25,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -40,7 +41,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import errors, handlers, inline
+from bot import errors, handlers, inline, keyboards, review_handlers
 from bot.config import BotSettings
 from bot.context import CONTEXT_TYPES, BotData
 from bot.ratelimit import UserRateLimiter
@@ -57,6 +58,7 @@ COMMAND_HANDLERS = {
     "help": handlers.help_command,
     "liq": handlers.liq,
     "compare": handlers.compare,
+    "review": review_handlers.review,
     "cross": handlers.cross,
     "pnl": handlers.pnl,
     "target": handlers.target,
@@ -64,6 +66,10 @@ COMMAND_HANDLERS = {
     "tiers": handlers.tiers,
     "settings": handlers.settings,
 }
+
+
+SERVER_ERROR_RETRIES = (0.25, 0.5)  # pauses before retrying a request answered 5xx
+_SERVER_ERRORS = frozenset({0, 500, 502, 503, 504})  # 0: connection closed, no answer
 
 
 class GatedHTTPXRequest(HTTPXRequest):
@@ -80,9 +86,27 @@ class GatedHTTPXRequest(HTTPXRequest):
         self._gate = asyncio.Semaphore(connection_pool_size)
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        """One request, once a connection is free."""
-        async with self._gate:
-            return await super().do_request(*args, **kwargs)
+        """One request, once a connection is free; a 5xx answer, or none, is retried twice after a pause.
+
+        Telegram's front answers 500/502/503/504 when its backend did not take the request; without
+        the retry the user's answer would be lost (PTB retries neither these nor time-outs).
+        """
+        for pause in SERVER_ERROR_RETRIES:
+            try:
+                async with self._gate:
+                    code, payload = await super().do_request(*args, **kwargs)
+            except NetworkError as exc:
+                if not isinstance(exc.__cause__, httpx.RemoteProtocolError):
+                    raise  # a time-out may have been delivered: never sent twice
+                code, payload = 0, b""  # closed without an answer: the request was not taken
+            if code not in _SERVER_ERRORS:
+                break
+            _logger.warning("Telegram answered %s; retrying in %.2f s", code or "nothing", pause)
+            await asyncio.sleep(pause)
+        else:
+            async with self._gate:
+                code, payload = await super().do_request(*args, **kwargs)
+        return code, payload
 
 
 def build_application(
@@ -134,6 +158,7 @@ def build_application(
     application.add_handler(TypeHandler(Update, handlers.gate), group=-1)
     for name, callback in COMMAND_HANDLERS.items():
         application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(review_handlers.chart_button, pattern=keyboards.CHART_PATTERN))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrate))

@@ -5,7 +5,8 @@
 instead of calling Telegram, so every answer is exactly the bot's (HTML rendered as plain text).
 
 Type a command (``/liq 50000 10x 1000``) or just a trade; a button's number (``2``) presses it;
-``@ 50000 10x 1000`` shows the inline results; ``/quit`` or end of input (Ctrl-D) exits. Works
+``@ 50000 10x 1000`` shows the inline results; a chart (``/review``, the "📈 chart" button) is
+saved to a temporary PNG file whose path is printed; ``/quit`` or end of input (Ctrl-D) exits. Works
 with piped input too: ``echo "/liq 50000 10x 1000" | python -m bot``.
 """
 
@@ -15,6 +16,7 @@ import asyncio
 import itertools
 import json
 import sys
+import tempfile
 import threading
 import time
 from typing import Any, TextIO
@@ -78,6 +80,10 @@ class ConsoleRequest(BaseRequest):
         """Answer one Bot API call as Telegram would, printing what a user would see."""
         name = url.rsplit("/", 1)[-1].lower()
         params = request_data.parameters if request_data is not None else {}
+        if name == "sendphoto":
+            files = (request_data.multipart_data or {}) if request_data is not None else {}
+            result = self._photo(dict(params), [part[1] for part in files.values()])
+            return 200, json.dumps({"ok": True, "result": result}).encode()
         result = self._call(name, dict(params))
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
@@ -112,6 +118,28 @@ class ConsoleRequest(BaseRequest):
         if name == "getchatmember":
             return {"status": "creator", "user": YOU, "is_anonymous": False}
         return True  # setMyCommands, sendChatAction, deleteMessage, ...
+
+    def _photo(self, params: dict[str, Any], files: list[Any]) -> dict[str, Any]:
+        """A photo (a chart): saved to a temporary PNG file, its caption printed like a message."""
+        where = "not saved"
+        if files and isinstance(files[0], bytes):
+            with tempfile.NamedTemporaryFile(prefix="liqcalc-chart-", suffix=".png", delete=False) as out:
+                out.write(files[0])
+            where = out.name
+        caption = str(params.get("caption", ""))
+        rendered = html_to_text(caption) if str(params.get("parse_mode", "")).lower() == "html" else caption
+        sent: dict[str, Any] = {
+            "message_id": self.new_message_id(),
+            "date": int(time.time()),
+            "chat": CHAT,
+            "from": BOT_USER,
+            "photo": [{"file_id": "console", "file_unique_id": "console", "width": 896, "height": 1120}],
+        }
+        if caption:
+            sent["caption"] = caption
+        self.messages[sent["message_id"]] = sent
+        self._print(f"{rendered}\n🖼 chart saved to {where}\n\n" if rendered else f"🖼 chart saved to {where}\n\n")
+        return sent
 
     def _print(self, text: str) -> None:
         self.out.write(text)

@@ -1,4 +1,4 @@
-"""What every handler reaches through ``context.bot_data``: settings, store, limiter, answer index.
+"""What every handler reaches through ``context.bot_data``: settings, store, limiter, answer indexes.
 
 PTB builds one :class:`BotData` per application (``ContextTypes(bot_data=BotData)``); the factory
 in :mod:`bot.app` fills it. Handlers annotate ``context: Context``.
@@ -6,6 +6,7 @@ in :mod:`bot.app` fills it. Handlers annotate ``context: Context``.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
@@ -15,7 +16,9 @@ from bot.ratelimit import UserRateLimiter
 from bot.replies import AnswerIndex
 from bot.store import SettingsStore, SQLiteStore
 
-__all__ = ["CONTEXT_TYPES", "BotData", "Context"]
+__all__ = ["CHART_RENDERS", "CONTEXT_TYPES", "BotData", "Context"]
+
+CHART_RENDERS = 1  # charts rendered at once (a worker thread); the rest wait, so the event loop gets the GIL often
 
 
 class BotData:
@@ -27,6 +30,8 @@ class BotData:
         self.store: SettingsStore = SQLiteStore(":memory:")
         self.limiter = UserRateLimiter(0, 60.0)
         self.answers = AnswerIndex()
+        self.reviews = AnswerIndex()  # (chat id, call message id) → our review of that call
+        self.chart_gate = asyncio.Semaphore(CHART_RENDERS)
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

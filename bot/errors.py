@@ -6,7 +6,8 @@
 * Forged or stale buttons (:class:`bot.keyboards.ButtonDataError`): a polite alert.
 * Telegram's own refusals: "message is not modified" (double tap) is ignored; ``Forbidden``
   (blocked, kicked) logged, never retried; ``Conflict`` (a second poller) logged as critical;
-  ``ChatMigrated`` moves the group's settings; polling network errors logged.
+  ``ChatMigrated`` moves the group's settings; network errors (polling, or a time-out while
+  answering, which may still have been delivered) logged, never answered twice.
 * Anything else: logged with its traceback, a kind plain-text answer to the user, and a report to
   ``LIQCALC_ADMIN_CHAT_ID`` if set. The handler never raises.
 """
@@ -131,6 +132,10 @@ async def on_error(update: object, context: Context) -> None:
             return
         if isinstance(error, NetworkError) and update is None:
             _logger.warning("network error while polling: %s", error.message)
+            return
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            # a time-out may still have delivered the answer: an apology would be a second message
+            _logger.warning("network error while answering an update: %s", error.message)
             return
         _logger.error("unexpected error while handling an update", exc_info=error)
         await _apologise(update)

@@ -10,9 +10,11 @@ Format, ``|``-separated, trailing empty fields dropped::
     ^^ ^ ^ entry lev margin qty notional bal venue sym mmr fee mark add cum inverse cs
     |view (l: /liq, c: /compare)  side (L, S, empty: both)  mode (i, c)
 
-``1s|v|binance`` and ``1s|r`` are the ``/settings`` venue and reset buttons. The leading digit is
-the format version; a later "📈 chart" button (issue 5) gets its own view letter. Anything that
-does not decode raises :class:`ButtonDataError` (a forged or stale button).
+``1s|v|binance`` and ``1s|r`` are the ``/settings`` venue and reset buttons. The "📈 chart" button
+under a card carries the card's own trade with the view letter in upper case (``1L|…``: the ladder
+of that ``/liq`` card, ``1C|…``: of that ``/compare`` card), so it fits wherever the card's other
+buttons fit. The leading digit is the format version. Anything that does not decode raises
+:class:`ButtonDataError` (a forged or stale button).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from core import VENUES, ContractType, MarginMode, Side, TradeRequest
 
 __all__ = [
+    "CHART_PATTERN",
     "LEVERAGE_STEPS",
     "MAX_DATA_BYTES",
     "ButtonDataError",
@@ -41,7 +44,8 @@ __all__ = [
 MAX_DATA_BYTES = 64
 VERSION = "1"
 LEVERAGE_STEPS = (1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 25.0, 50.0, 75.0, 100.0, 125.0)
-VIEWS = {"l": "liq", "c": "compare"}
+VIEWS = {"l": "liq", "c": "compare", "L": "liq_chart", "C": "compare_chart"}
+CHART_PATTERN = r"^1[LC]\|"  # CallbackQueryHandler pattern of the chart buttons
 _VENUE_CODES = {
     "standard": "t", "binance": "b", "bybit": "y", "bybit-classic": "Y", "okx": "o", "gate": "g", "hyperliquid": "h",
 }  # fmt: skip
@@ -62,7 +66,7 @@ class ButtonDataError(ValueError):
 class TradeButton(NamedTuple):
     """A decoded trade button: which card to show, and the trade (validated later by core)."""
 
-    view: str  # "liq" or "compare"
+    view: str  # "liq", "compare", or their charts "liq_chart", "compare_chart"
     fields: dict[str, Any]  # TradeRequest keyword arguments
 
     def request(self) -> TradeRequest:
@@ -208,7 +212,7 @@ def _button(text: str, data: str | None) -> InlineKeyboardButton | None:
 
 
 def trade_keyboard(request: TradeRequest, leverage: float | None, view: str = "liq") -> InlineKeyboardMarkup | None:
-    """Buttons under a ``/liq`` or ``/compare`` card: flip side, iso/cross, leverage down/up.
+    """Buttons under a ``/liq`` or ``/compare`` card: flip side, iso/cross, leverage down/up, chart.
 
     ``leverage`` is the position's leverage as core resolved it (None: no leverage buttons).
     Buttons whose data would not fit 64 bytes are left out.
@@ -233,7 +237,8 @@ def trade_keyboard(request: TradeRequest, leverage: float | None, view: str = "l
             step = leverage_step(leverage, direction)
             if step is not None:
                 second.append(_button(f"{icon} {step:g}x", encode_trade(_with_leverage(request, step), view)))
-    rows = [[b for b in row if b is not None] for row in (first, second)]
+    third = [_button("📈 chart", encode_trade(request, f"{view}_chart"))]
+    rows = [[b for b in row if b is not None] for row in (first, second, third)]
     rows = [row for row in rows if row]
     return InlineKeyboardMarkup(rows) if rows else None
 

@@ -60,6 +60,17 @@ COMMANDS: tuple[Command, ...] = (
         "The same trade in isolated and in cross margin, with what is at risk in each.",
     ),
     Command(
+        "review",
+        "Review a trade call: reply to it, or /review BTC long 50000 SL 48500",
+        "/review [call] [bal <wallet>] [margin <margin>] [risk <percent>]",
+        "/review BTC long 50000 10x SL 48500 TP 54000 / 56000",
+        "Reply <code>/review</code> to a message with a trade call (one-liners and Cornix-style signals), "
+        "or put the call after it. Answers with a card and a price-ladder chart: isolated and cross "
+        "liquidation, whether the stop fires first, risk at the stop, reward:risk per target, the "
+        "highest safe leverage, warnings, and what I read. Uses this chat's venue, fee and balance; "
+        "<code>bal 10000</code>, <code>margin 500</code>, <code>risk 1%</code> override them.",
+    ),
+    Command(
         "cross",
         "Several positions in one cross wallet",
         "/cross bal <wallet>; <symbol> <side> <qty> @ <entry> [mark <price>]; …",

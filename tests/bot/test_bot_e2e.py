@@ -31,7 +31,7 @@ async def test_liq_without_side_shows_both_sides_with_venues_and_notes(emu):
     assert "Max loss 1,000 USDT" in text
     assert "Binance 45,180.80" in text and "Hyperliquid" in text
     assert "Exchange may differ: mark ≠ last price · no fees · no funding" in text
-    assert set(buttons(params)) == {"📈 long only", "📉 short only", "⇄ cross", "➖ 5x", "➕ 15x"}
+    assert set(buttons(params)) == {"📈 long only", "📉 short only", "⇄ cross", "➖ 5x", "➕ 15x", "📈 chart"}
     assert all(len(data.encode()) <= 64 for data in buttons(params).values())
     assert "reply_parameters" not in params  # private chats are not quoted
 
@@ -76,7 +76,11 @@ async def test_every_help_example_is_answered_without_error(emu):
     from bot.texts import COMMANDS
 
     for command in COMMANDS:
-        text = (await ask(emu, PRIVATE, command.example))["text"]
+        if command.name == "review":  # answered with a photo: the card is its caption
+            emu.user_sends(PRIVATE, command.example)
+            text = (await emu.async_expect("sendPhoto", chat_id=PRIVATE)).params["caption"]
+        else:
+            text = (await ask(emu, PRIVATE, command.example))["text"]
         assert not text.startswith("⚠️"), (command.example, text)
 
 
@@ -354,7 +358,7 @@ async def test_blocked_user_is_logged_not_retried_and_others_are_served(emu, cap
 async def test_commands_menu_per_scope(bot):
     private = await bot.bot.get_my_commands(scope=BotCommandScopeAllPrivateChats())
     groups = await bot.bot.get_my_commands(scope=BotCommandScopeAllGroupChats())
-    assert [c.command for c in private][:3] == ["liq", "compare", "cross"]
+    assert [c.command for c in private][:4] == ["liq", "compare", "review", "cross"]
     assert "start" in {c.command for c in private} and "start" not in {c.command for c in groups}
 
 

@@ -124,7 +124,9 @@ class TestKeyboards:
 
     def test_both_sides_card(self):
         buttons = self._data(parse_trade("50000 10x 1000"), 10.0)
-        assert list(buttons) == ["📈 long only", "📉 short only", "⇄ cross", "➖ 5x", "➕ 15x"]
+        assert list(buttons) == ["📈 long only", "📉 short only", "⇄ cross", "➖ 5x", "➕ 15x", "📈 chart"]
+        chart = buttons["📈 chart"]
+        assert chart.view == "liq_chart" and "side" not in chart.fields and chart.fields["leverage"] == 10
         assert buttons["📉 short only"].fields["side"] is Side.SHORT
         assert buttons["⇄ cross"].fields["margin_mode"] is MarginMode.CROSS
 
@@ -137,9 +139,11 @@ class TestKeyboards:
 
     def test_compare_card_has_no_mode_toggle_and_no_leverage_without_one(self):
         buttons = self._data(parse_trade("50000 10x 1000 long bal 10000"), 10.0, "compare")
-        assert list(buttons) == ["⇅ short", "➖ 5x", "➕ 15x"]
+        assert list(buttons) == ["⇅ short", "➖ 5x", "➕ 15x", "📈 chart"]
+        assert buttons["📈 chart"].view == "compare_chart"
         assert list(self._data(parse_trade("50000 qty 1 cross bal 100000 short"), None)) == [
             "⇅ long",
             "⇆ both sides",
             "⇄ isolated",
+            "📈 chart",
         ]

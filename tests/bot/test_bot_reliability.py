@@ -1,0 +1,153 @@
+"""Faults: Telegram answering 500/502, timing out, dropping the long poll, 429 storms; kill -9.
+
+Every test ends the same way: all updates confirmed, and every chat that sent a command holds
+exactly one answer (none lost, none twice). The logs never contain the token.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from botharness import BOT_COMMAND, ROOT, bot_env
+from reliability_helpers import (
+    assert_exactly_one_answer_each,
+    assert_token_absent,
+    bot_errors,
+    no_token_in_logs,  # noqa: F401 (the fixture every test here uses)
+    quick_bot,
+    send_from_users,
+    wait_all_answered,
+)
+
+pytestmark = pytest.mark.usefixtures("no_token_in_logs")
+
+TRADE = "/liq 50000 10x 1000 long"
+USERS = range(2001, 2007)
+
+
+async def _served_afterwards(emu, users=range(2101, 2104)) -> None:
+    send_from_users(emu, users, TRADE)
+    await wait_all_answered(emu, users)
+    await assert_exactly_one_answer_each(emu, users, settle=0.2)
+
+
+def _phases(emu, method):
+    """Each fault of ``method`` on its own, with fresh users (each asserted on its own)."""
+    faults = {
+        "500": lambda: emu.inject_error(method, 500, "Internal Server Error"),
+        "502": lambda: emu.inject_error(method, 502, "Bad Gateway"),
+        "timeout": lambda: emu.inject_delay(method, 2.5 if method == "getUpdates" else 1.2),
+        "dropped": lambda: emu.drop_connection(method),
+        "429-storm": lambda: emu.inject_error(method, 429, retry_after=1, times=2 if method == "getUpdates" else 3),
+    }
+    for number, (name, inject) in enumerate(faults.items()):
+        yield name, inject, range(3000 + 10 * number, 3000 + 10 * number + 4)
+
+
+async def _gauntlet(emu, db_path, method, caplog):
+    async with quick_bot(emu, db_path, read_timeout=0.5):
+        await emu.async_wait_until_polling()
+        for name, inject, users in _phases(emu, method):
+            inject()
+            send_from_users(emu, users, TRADE)
+            await wait_all_answered(emu, users)
+            await assert_exactly_one_answer_each(emu, users, settle=1.0 if name == "timeout" else 0.2)
+            assert all(emu.sent_messages(u)[0]["text"].startswith("📈") for u in users), name
+            assert not emu._faults.get(method), f"the {name} fault was never hit"  # the emulator's fault queue
+        await _served_afterwards(emu)
+    assert not emu.pending_updates()
+    errors = bot_errors(caplog.records)
+    if method == "getUpdates":  # the timed-out poll, reaching Telegram late, terminates its successor
+        errors = [e for e in errors if "terminated by other getUpdates request" not in e]
+    assert errors == []
+
+
+async def test_get_updates_faults_lose_and_duplicate_nothing(emu, db_path, caplog):
+    """500, 502, a time-out, a dropped long poll and a 429 storm on getUpdates, one after another."""
+    await _gauntlet(emu, db_path, "getUpdates", caplog)
+
+
+async def test_send_message_faults_lose_and_duplicate_nothing(emu, db_path, caplog):
+    """The same faults on sendMessage: 5xx retried, 429 waited out, a time-out not answered twice."""
+    await _gauntlet(emu, db_path, "sendMessage", caplog)
+
+
+# --- the settings store under kill -9 -----------------------------------------------------------------
+
+BURST = range(5001, 5051)  # 50 users, each saving a different balance in their private chat
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(BOT_COMMAND, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+
+
+def _balance(user: int) -> float:
+    return float(1000 + user)
+
+
+def _confirmed(emu) -> set[int]:
+    """Users whose "✅ Saved." reached Telegram: the writes the bot acknowledged."""
+    return {c.params["chat_id"] for c in emu.calls("sendMessage") if "✅ Saved." in c.params.get("text", "")}
+
+
+@pytest.mark.slow
+def _crash_copy(db: Path, folder: Path) -> Path:
+    """The database file with its WAL and shared-memory files, copied before anyone reopens them."""
+    folder.mkdir()
+    for suffix in ("", "-wal", "-shm"):
+        source = db.with_name(db.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, folder / source.name)
+    return folder / db.name
+
+
+def _check_database(db: Path, acknowledged: set[int]) -> None:
+    """Integrity check passes; every acknowledged balance is stored (read-only connection)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = dict(conn.execute("SELECT id, data FROM settings WHERE scope = 'user'").fetchall())
+    finally:
+        conn.close()
+    for user in acknowledged:
+        assert user in stored and f'"wallet_balance":{_balance(user)}' in stored[user], (user, stored.get(user))
+
+
+def test_kill_9_mid_burst_keeps_every_acknowledged_write(emu, tmp_path):
+    db = tmp_path / "crash.sqlite3"
+    env = bot_env(emu, db, LIQCALC_LOG_LEVEL="DEBUG", LIQCALC_TELEGRAM_OVERALL_RATE="20")
+    first = _start(env, tmp_path / "first.log")
+    try:
+        emu.wait_until_polling(timeout=20)
+        for user in BURST:
+            emu.user_sends(user, f"/settings bal {_balance(user):g}")
+        emu.wait_until(lambda: len(_confirmed(emu)) >= 15, timeout=20)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    acknowledged = _confirmed(emu)
+    assert 15 <= len(acknowledged) < len(BURST), "the kill should land mid-burst"
+    _check_database(_crash_copy(db, tmp_path / "crash-copy"), acknowledged)  # as the kill left it
+
+    second = _start(env, tmp_path / "second.log")
+    try:
+        emu.wait_until_polling(timeout=20)
+        probe = sorted(acknowledged)[:3]
+        for user in probe:
+            emu.user_sends(user, "/settings")
+        for user in probe:
+            shown = emu.expect("sendMessage", timeout=15, chat_id=user, text=lambda t: t.startswith("⚙️"))
+            assert f"Balance: {_balance(user):,.0f} USDT" in shown.params["text"]
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=20) == 0
+
+    _check_database(db, acknowledged)  # after the restart and a clean stop
+    logs = (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
+    assert_token_absent(logs.splitlines(), "process output")
