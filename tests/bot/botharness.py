@@ -8,7 +8,6 @@ buttons that exist). Everything else is the emulator as it is.
 from __future__ import annotations
 
 import contextlib
-import copy
 import http.client
 import json
 import os
@@ -18,7 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from fake_telegram import DEFAULT_USER_ID, FakeTelegram
+from fake_telegram import FakeTelegram
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
@@ -37,19 +36,7 @@ class Emulator(FakeTelegram):
 
     def forge_button_press(self, chat_id: int, message_id: int, data: str, user_id: int | None = None) -> str:
         """Like ``press_button``, but with any ``callback_data`` (what a modified client can send)."""
-        with self._cond:
-            message = self._chats[chat_id].messages[message_id]
-            query_id = self._new_query()
-            user = self._user(user_id if user_id is not None else (chat_id if chat_id > 0 else DEFAULT_USER_ID))
-            query = {
-                "id": query_id,
-                "from": user,
-                "message": copy.deepcopy(message),
-                "chat_instance": str(abs(hash(chat_id))),
-                "data": data,
-            }
-            self._enqueue({"callback_query": query})
-            return query_id
+        return self.press_button(chat_id, message_id, data, user_id=user_id, must_exist=False)
 
 
 def settings_for(emu: FakeTelegram, db: Path | str, **overrides: Any) -> BotSettings:
@@ -69,7 +56,13 @@ def settings_for(emu: FakeTelegram, db: Path | str, **overrides: Any) -> BotSett
 @contextlib.asynccontextmanager
 async def running_bot(settings: BotSettings) -> AsyncIterator[Application]:
     """The production application, long polling the emulator in this event loop."""
-    application = build_application(settings)
+    async with polling(build_application(settings), settings) as application:
+        yield application
+
+
+@contextlib.asynccontextmanager
+async def polling(application: Application, settings: BotSettings) -> AsyncIterator[Application]:
+    """Run ``application`` as ``run_polling`` would, in this event loop, until the block ends."""
     async with application:
         await application.post_init(application)  # type: ignore[misc]
         await application.start()

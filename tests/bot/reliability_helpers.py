@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botharness import settings_for
+from botharness import polling, settings_for
 from fake_telegram import DEFAULT_TOKEN, FakeTelegram
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
 from bot.__main__ import RedactingFormatter
-from bot.app import ALLOWED_UPDATES, GatedHTTPXRequest, build_application
-from bot.config import BotSettings
+from bot.app import GatedHTTPXRequest, build_application
 
 SECRETS = (DEFAULT_TOKEN, DEFAULT_TOKEN.split(":", 1)[1])
 QUIET_LOGGERS = ("httpx", "httpcore")  # silenced below WARNING in production: they print URLs
@@ -89,27 +88,8 @@ async def quick_bot(
     request = GatedHTTPXRequest(settings.connection_pool, pool_timeout=30.0, read_timeout=read_timeout)
     updates = HTTPXRequest(connection_pool_size=1, read_timeout=read_timeout)
     application = build_application(settings, request=request, updates_request=updates)
-    async with _polling(application, settings):
+    async with polling(application, settings):
         yield application
-
-
-@contextlib.asynccontextmanager
-async def _polling(application: Application, settings: BotSettings) -> AsyncIterator[None]:
-    """What ``botharness.running_bot`` does, for an application built here."""
-    async with application:
-        await application.post_init(application)  # type: ignore[misc]
-        await application.start()
-        await application.updater.start_polling(
-            timeout=settings.poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            error_callback=lambda exc: application.create_task(application.process_error(None, exc)),
-        )
-        try:
-            yield
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.post_shutdown(application)  # type: ignore[misc]
 
 
 def send_from_users(emu: FakeTelegram, users: Iterable[int], text: str) -> dict[int, int]:
