@@ -12,10 +12,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[all,dev]"
 	touch $(STAMP)
 
-## the product: the Telegram bot (TELEGRAM_BOT_TOKEN set) or its console chat;
-## the `liq` terminal prompt until the bot package has its entry point
+## the product: the Telegram bot (TELEGRAM_BOT_TOKEN set) or its console chat
 run: $(STAMP)
-	@if [ -f bot/__main__.py ]; then $(PY) -m bot; else $(VENV)/bin/liq; fi
+	$(PY) -m bot
 
 ## everything CI checks: lint, types, tests
 test: lint typecheck unit

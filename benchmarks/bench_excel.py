@@ -77,7 +77,7 @@ def _price_rows(venue: str | None, rows: int, singles: int) -> list[dict[str, An
         {"name": f"LIQ_PRICE, {rows:,} single-cell calls ({label})", "value": round(many * 1e3, 1), "unit": "ms",
          "target": None, "ok": True},
         {"name": f"LIQ_PRICE, range vs single cells ({label})", "value": round(many / one_call, 1), "unit": "×",
-         "target": f">= {SPEEDUP_TARGET:g}", "ok": many / one_call >= SPEEDUP_TARGET},
+         "target": f"≥ {SPEEDUP_TARGET:g}", "ok": many / one_call >= SPEEDUP_TARGET},
     ]  # fmt: skip
 
 

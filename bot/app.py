@@ -44,6 +44,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot import errors, handlers, inline, keyboards, review_handlers
 from bot.config import BotSettings
 from bot.context import CONTEXT_TYPES, BotData
+from bot.inbox import Inbox, InboxProcessor
 from bot.ratelimit import UserRateLimiter
 from bot.store import SettingsStore, open_store
 from bot.texts import COMMANDS
@@ -141,10 +142,14 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True))
         .rate_limiter(limiter)
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(settings.concurrency)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    if settings.inbox_path is not None:  # updates journaled until answered: a crash loses no command
+        inbox = Inbox(settings.inbox_path)
+        builder = builder.update_queue(inbox).concurrent_updates(InboxProcessor(inbox, settings.concurrency))
+    else:
+        builder = builder.concurrent_updates(settings.concurrency)
     if request is None:
         request = GatedHTTPXRequest(settings.connection_pool, pool_timeout=30.0)
         updates_request = updates_request or HTTPXRequest(connection_pool_size=1)  # PTB adds the poll timeout
@@ -181,8 +186,13 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Open the settings store and publish the commands (a menu failure is logged, not fatal)."""
+    """Open the settings store, queue the updates a crash left unanswered, publish the commands.
+
+    A failure to publish the command menu is logged, not fatal.
+    """
     await application.bot_data.store.start()
+    if isinstance(application.update_queue, Inbox):
+        application.update_queue.replay(application.bot)
     try:
         await set_commands(application)
     except TelegramError as exc:
@@ -191,5 +201,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    """Close the settings store."""
+    """Close the settings store and the update journal."""
     await application.bot_data.store.close()
+    if isinstance(application.update_queue, Inbox):
+        application.update_queue.close()

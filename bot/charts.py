@@ -1,7 +1,8 @@
 """Price-ladder charts: entry (or entry zone), stop, targets, isolated and cross liquidation, as a PNG.
 
 Pure and thread-safe: a matplotlib ``Figure`` on the Agg canvas, no pyplot state, so handlers render
-it with ``asyncio.to_thread`` and a text answer never waits for it. Every number drawn comes from a
+it with ``asyncio.to_thread`` and a text answer never waits for it. matplotlib (about 30 MB) is
+imported by the first chart, not when the bot starts. Every number drawn comes from a
 core result (prices and their moves from entry); this module only lays them out.
 
 Usage:
@@ -13,13 +14,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from typing import Literal
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from core import CallReview, LiquidationResult
 
@@ -93,6 +87,9 @@ def render_ladder(
     footer: str = "",
 ) -> bytes:
     """Render the ladder as PNG bytes (896 × 1120 px)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     colors = _PALETTE[theme]
     fig = Figure(figsize=(_WIDTH_IN, _HEIGHT_IN), dpi=_DPI, facecolor=colors["bg"])
     FigureCanvasAgg(fig)

@@ -16,6 +16,7 @@ The token is a ``SecretStr``: it never shows in ``repr``, logs or error messages
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
@@ -58,6 +59,9 @@ class BotSettings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_path: str | None = Field(default=None, description="local path; default: the path of webhook_url")
+    inbox: str | None = Field(
+        default=None, description="journal of updates taken but not answered; default beside LIQCALC_DB; 'off'"
+    )
     poll_timeout: int = Field(default=10, ge=0, le=50, description="getUpdates long-poll seconds")
     concurrency: int = Field(default=256, ge=1, le=4096, description="updates handled at once")
     connection_pool: int = Field(default=8, ge=1, le=1024, description="HTTP connections to the Bot API")
@@ -121,6 +125,25 @@ class BotSettings(BaseSettings):
     def base_file_url(self) -> str:
         """File-download base, derived from :attr:`base_url`."""
         return file_base_url(self.base_url)
+
+    @property
+    def inbox_path(self) -> Path | None:
+        """Where the update journal lives (:mod:`bot.inbox`); ``None`` in the console, for an in-memory
+        ``LIQCALC_DB``, or when ``off``.
+
+        Default: beside an SQLite ``LIQCALC_DB`` (``liqcalc.sqlite3`` → ``liqcalc-inbox.sqlite3``),
+        else ``liqcalc-inbox.sqlite3`` in the working folder (one per process: give each webhook
+        worker its own ``LIQCALC_INBOX``).
+        """
+        db = self.db.strip().removeprefix("sqlite:///")
+        if self.run_mode == "console" or (self.inbox or "").strip().lower() == "off" or db == ":memory:":
+            return None
+        if self.inbox:
+            return Path(self.inbox)
+        if "://" in db or not db:
+            return Path("liqcalc-inbox.sqlite3")
+        path = Path(db)
+        return path.with_name(f"{path.stem}-inbox.sqlite3")
 
     @property
     def local_webhook_path(self) -> str:

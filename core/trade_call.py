@@ -578,7 +578,10 @@ def _find_symbol(tokens: list[_Token], folded: str) -> _Symbol:
         prefix = ""  # a glued "#" or "$"
         if prev is not None and prev.kind == _PUNCT and prev.end == token.start and prev.text in ("#", "$"):
             prefix = prev.text
-        quote_end = _pair_quote_end(tokens, i) if i + 1 < len(tokens) and tokens[i + 1].kind == _PUNCT else -1
+        joint = tokens[i + 1] if i + 1 < len(tokens) else None
+        quote_end = -1
+        if joint is not None and joint.kind == _PUNCT and joint.start == token.end and joint.text in "/-_":
+            quote_end = _pair_quote_end(tokens, i)
         label = prev
         if label is not None and label.kind == _PUNCT and label.text in (":", "-", "=") and i > 1:
             label = tokens[i - 2]
@@ -589,14 +592,17 @@ def _find_symbol(tokens: list[_Token], folded: str) -> _Symbol:
             and "\n" not in folded[label.end : token.start]
         )
         upper = text.upper()
-        if (  # fast path for ordinary lower-case words, which are most of the chatter
-            text.islower()
-            and not prefix
+        if (  # a bare word can only be a ticker next to the side word: most of the chatter stops here
+            not prefix
             and quote_end < 0
             and not after_label
-            and not text[0].isdigit()
             and upper not in _KNOWN_TICKERS
             and not upper.endswith(_QUOTES)
+            and not (
+                (text.isupper() or text[0].isdigit())
+                and _plausible_bare_ticker(text)
+                and _next_to_side(tokens, i, folded)
+            )
         ):
             continue
         lower = text.lower()

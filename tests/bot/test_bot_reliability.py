@@ -10,6 +10,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,46 @@ def test_kill_9_mid_burst_keeps_every_acknowledged_write(emu, tmp_path):
     _check_database(db, acknowledged)  # after the restart and a clean stop
     logs = (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
     assert_token_absent(logs.splitlines(), "process output")
+
+
+# --- commands taken but not answered when the process dies ---------------------------------------------
+
+IN_FLIGHT = range(6001, 6009)
+
+
+def test_kill_9_with_answers_in_flight_answers_them_after_the_restart(emu, tmp_path):
+    """PTB confirms a batch to Telegram before handling it; the journal (bot/inbox.py) makes up for it.
+
+    A 429 (retry after 30 s) holds the answers still waiting when the process is killed; Telegram
+    has already forgotten those commands. After the restart every chat holds exactly one answer.
+    """
+    db = tmp_path / "inflight.sqlite3"
+    env = bot_env(emu, db, LIQCALC_LOG_LEVEL="INFO")
+    first = _start(env, tmp_path / "first.log")
+    try:
+        emu.wait_until_polling(timeout=20)
+        emu.inject_error("sendMessage", 429, retry_after=30)
+        for user in IN_FLIGHT:
+            emu.user_sends(user, TRADE)
+        emu.wait_until(lambda: not emu.pending_updates() and not emu._faults.get("sendMessage"), timeout=20)
+        time.sleep(0.3)  # what got through before the 429 is answered; the rest waits it out
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    assert not emu.pending_updates(), "Telegram had confirmed every command before the kill"
+    waiting = [user for user in IN_FLIGHT if not emu.sent_messages(user)]
+    assert waiting, "some answers should have been held by the 429 when the process died"
+
+    second = _start(env, tmp_path / "second.log")
+    try:
+        emu.wait_until(lambda: all(emu.sent_messages(user) for user in IN_FLIGHT), timeout=20)
+        time.sleep(0.5)  # room for a duplicate to show up
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=20) == 0
+    counts = {user: len(emu.sent_messages(user)) for user in IN_FLIGHT}
+    assert set(counts.values()) == {1}, counts
+    assert all(emu.sent_messages(user)[0]["text"].startswith("📈") for user in IN_FLIGHT)
+    logs = (tmp_path / "second.log").read_text()
+    assert f"answering {len(waiting)} updates taken before the last stop" in logs
+    assert_token_absent((tmp_path / "first.log").read_text().splitlines() + logs.splitlines(), "process output")

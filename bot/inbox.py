@@ -1,0 +1,126 @@
+"""Updates taken from Telegram but not yet answered, kept on disk: a crash loses no command.
+
+Telegram forgets an update once the bot confirms it: with long polling, by asking for the next
+ones (PTB does so as soon as a batch is queued, before any handler ran); with a webhook, by
+answering 200 (PTB does so once the update is queued). A ``kill -9``, an out-of-memory kill or a
+power cut between that moment and the answer would lose the command.
+
+:class:`Inbox` is the application's update queue. Putting an update in writes it to an SQLite
+journal first (committed, WAL mode), so it is on disk before Telegram is told it was received;
+:class:`InboxProcessor` deletes it once its handlers have finished. On the next start
+:meth:`Inbox.replay` queues whatever is still in the journal. Delivery is at least once: an update
+is answered twice only if the process dies in the microseconds between an answer reaching Telegram
+and its journal row being deleted.
+
+``synchronous=NORMAL``: a commit survives the process being killed (the OS has the write), not a
+power cut (the settings store, which users are told is saved, uses ``FULL``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.ext import SimpleUpdateProcessor
+
+__all__ = ["Inbox", "InboxProcessor"]
+
+_logger = logging.getLogger(__name__)
+
+MAX_AGE_SECONDS = 24 * 3600  # Telegram keeps an unconfirmed update for 24 hours; so do we
+MAX_ATTEMPTS = 3  # an update replayed this often without an answer is dropped (it may be what kills us)
+
+
+class Inbox(asyncio.Queue):  # type: ignore[type-arg]
+    """The update queue, journaled: ``put`` writes the update to disk before queueing it."""
+
+    def __init__(self, path: str | Path) -> None:
+        """Open (or create) the journal at ``path``."""
+        super().__init__()
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS inbox"
+            " (update_id INTEGER PRIMARY KEY, received REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, data TEXT)"
+        )
+        self._kept: set[int] = {row[0] for row in self._db.execute("SELECT update_id FROM inbox")}
+        self._replayed: set[int] = set()  # Telegram may deliver these again; never handle them twice
+
+    def put_nowait(self, item: Any) -> None:
+        """Journal an update (once per id), then queue it; anything else (PTB's stop signal) is queued as is."""
+        if isinstance(item, Update):
+            if item.update_id in self._kept or item.update_id in self._replayed:
+                _logger.info("update %s is already being handled; not queued again", item.update_id)
+                return
+            self._db.execute(
+                "INSERT INTO inbox (update_id, received, data) VALUES (?, ?, ?)",
+                (item.update_id, time.time(), item.to_json()),
+            )
+            self._kept.add(item.update_id)
+        super().put_nowait(item)
+
+    def handled(self, update: object) -> None:
+        """The update's handlers have finished: forget it."""
+        if isinstance(update, Update) and update.update_id in self._kept:
+            self._kept.discard(update.update_id)
+            self._db.execute("DELETE FROM inbox WHERE update_id = ?", (update.update_id,))
+
+    def replay(self, bot: Bot) -> int:
+        """Queue the updates a previous process took but did not answer; how many.
+
+        Dropped with a warning instead: updates older than Telegram's own 24 hours (a day-old
+        command would confuse), and updates already replayed ``MAX_ATTEMPTS`` times without an
+        answer (one that crashes the process must not crash every restart).
+        """
+        dropped = self._db.execute(
+            "DELETE FROM inbox WHERE received < ? OR attempts >= ?", (time.time() - MAX_AGE_SECONDS, MAX_ATTEMPTS)
+        ).rowcount
+        if dropped:
+            _logger.warning(
+                "dropped %d unanswered updates (older than 24 hours or replayed %d times)", dropped, MAX_ATTEMPTS
+            )
+        self._db.execute("UPDATE inbox SET attempts = attempts + 1")
+        rows = self._db.execute("SELECT update_id, data FROM inbox ORDER BY update_id").fetchall()
+        for update_id, data in rows:
+            update = Update.de_json(json.loads(data), bot)
+            self._replayed.add(update_id)
+            super().put_nowait(update)
+        self._kept = {update_id for update_id, _ in rows}
+        if rows:
+            _logger.warning("answering %d updates taken before the last stop but not answered", len(rows))
+        return len(rows)
+
+    def pending_ids(self) -> list[int]:
+        """Ids in the journal (taken, not yet handled), oldest first."""
+        return [row[0] for row in self._db.execute("SELECT update_id FROM inbox ORDER BY update_id")]
+
+    def close(self) -> None:
+        """Close the journal (what is in it stays for the next start)."""
+        self._db.close()
+
+
+class InboxProcessor(SimpleUpdateProcessor):
+    """Handles up to ``max_concurrent_updates`` updates at once; tells the inbox when one is done."""
+
+    def __init__(self, inbox: Inbox, max_concurrent_updates: int) -> None:
+        """``inbox``: the application's update queue."""
+        super().__init__(max_concurrent_updates)
+        self.inbox = inbox
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the handlers; a cancelled update (the process stopping) stays in the journal."""
+        try:
+            await coroutine
+        except Exception:
+            self.inbox.handled(update)  # handled, badly: the error handler has had it
+            raise
+        self.inbox.handled(update)
