@@ -546,6 +546,9 @@ class FakeTelegram:
             return self._error_answer(ApiError(f"Bad Request: can't parse request: {exc}"))
         method = impl.__name__[5:]
         method = method[0].lower() + method[1:]
+        secret = self.token.split(":", 1)[-1]
+        if secret in query or secret.encode() in body:  # the token belongs in the URL path only
+            self.errors.append(AssertionError(f"the bot sent its own token in the parameters of {method}"))
         with self._cond:
             self._calls.append(Call(method, params))
             self._cond.notify_all()

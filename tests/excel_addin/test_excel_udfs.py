@@ -487,3 +487,38 @@ class TestRegressions:
         """A 50 % fee is refused by the core function the cell calls, with the limit in the message."""
         result = function(*args, "50%")
         assert all(cell.startswith(ERROR) and message in cell and "10 %" in cell for row in result for cell in row)
+
+
+# --- fuzz: any mix of Excel-ish values, in any nesting, into every function -----------------------------
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", "10x", "0.5%", "long", "S", "binance", "okx", "BTC", "1e309", "-0", "#N/A", "50000 10x 1000"]),
+    st.text(max_size=12),
+)  # fmt: skip
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3), max_leaves=10)
+_FUNCTIONS = sorted(name for name in dir(udfs) if name.startswith("LIQ_"))
+
+
+def _cell_ok(cell: Any) -> bool:
+    return isinstance(cell, str) or (isinstance(cell, int | float) and math.isfinite(cell))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_FUNCTIONS), st.data())
+def test_any_mix_of_values_and_nesting_gives_cells_never_an_exception(name, data) -> None:
+    """None, bools, ints, floats (NaN, ±inf), text and lists nested to any depth, ragged or empty.
+
+    Whatever arrives, the answer is a non-empty 2-D list of finite numbers and text (an error cell
+    says what to type); nothing raises into Excel and no NaN or inf reaches a cell.
+    """
+    function = getattr(udfs, name)
+    arguments = [
+        data.draw(_VALUES, label=parameter)
+        for parameter in function.__code__.co_varnames[: function.__code__.co_argcount]
+    ]
+    result = function(*arguments)
+    assert isinstance(result, list) and result, result
+    for row in result:
+        assert isinstance(row, list) and row, result
+        assert all(_cell_ok(cell) for cell in row), result
