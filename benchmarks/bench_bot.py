@@ -44,7 +44,9 @@ def _emulator():  # type: ignore[no-untyped-def]
     return FakeTelegram().start()
 
 
-def _update(update_id: int, chat_id: int, text: str) -> dict:
+def command_update(update_id: int, chat_id: int, text: str) -> dict:
+    """A private-chat message update carrying a command, as Telegram sends it."""
+    command = text.split()[0]
     return {
         "update_id": update_id,
         "message": {
@@ -53,7 +55,7 @@ def _update(update_id: int, chat_id: int, text: str) -> dict:
             "chat": {"id": chat_id, "type": "private", "first_name": "B"},
             "from": {"id": chat_id, "is_bot": False, "first_name": "B"},
             "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": 4}],
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
         },
     }
 
@@ -85,7 +87,9 @@ async def _handler_times(token: str, base_url: str, db: Path) -> list[float]:
     async with application:
         await application.post_init(application)  # type: ignore[misc]
         for i in range(WARMUP + SAMPLES):
-            update = Update.de_json(_update(i + 1, 10_000 + i % 50, f"/liq {40_000 + i} 10x 1000"), application.bot)
+            update = Update.de_json(
+                command_update(i + 1, 10_000 + i % 50, f"/liq {40_000 + i} 10x 1000"), application.bot
+            )
             start = time.perf_counter()
             await application.process_update(update)
             if i >= WARMUP:

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_bot import _serve
+from benchmarks.bench_bot import _serve, command_update
 from bot.review_card import review_card
 from core import CoreError, parse_trade_call, review_call
 
@@ -48,21 +48,6 @@ def _text_times() -> list[float]:
                 continue
             times.append(time.perf_counter() - start)
     return times
-
-
-def _update(update_id: int, text: str) -> dict:
-    command = text.split()[0]
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": CHAT, "type": "private", "first_name": "B"},
-            "from": {"id": CHAT, "is_bot": False, "first_name": "B"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
-        },
-    }
 
 
 async def _liq_under_charts(token: str, base_url: str, db: Path) -> tuple[list[float], int]:
@@ -95,20 +80,25 @@ async def _liq_under_charts(token: str, base_url: str, db: Path) -> tuple[list[f
     times: list[float] = []
     async with application:
         await application.post_init(application)  # type: ignore[misc]
-        await application.process_update(Update.de_json(_update(next(ids), "/liq 50000 10x 1000"), application.bot))
+        await application.process_update(
+            Update.de_json(command_update(next(ids), CHAT, "/liq 50000 10x 1000"), application.bot)
+        )
         for round_ in range(ROUNDS):
             reviews = [
                 asyncio.create_task(
                     application.process_update(
                         Update.de_json(
-                            _update(next(ids), "/review " + texts[(round_ * CHARTS + i) % len(texts)]), application.bot
+                            command_update(next(ids), CHAT, "/review " + texts[(round_ * CHARTS + i) % len(texts)]),
+                            application.bot,
                         )
                     )
                 )
                 for i in range(CHARTS)
             ]
             await asyncio.sleep(0.03)  # the reviews are sent or rendering
-            update = Update.de_json(_update(next(ids), f"/liq {40_000 + round_} 10x 1000"), application.bot)
+            update = Update.de_json(
+                command_update(next(ids), CHAT, f"/liq {40_000 + round_} 10x 1000"), application.bot
+            )
             assert busy[0] > 0, "no chart was rendering when /liq arrived"
             start = time.perf_counter()
             await application.process_update(update)
