@@ -3,7 +3,7 @@
 :class:`SettingsStore` is the interface the bot uses; :class:`SQLiteStore` (standard library,
 WAL journal, ``synchronous=FULL``: a committed change survives ``kill -9`` and power loss) is the
 default, and :class:`PostgresStore` takes over when ``LIQCALC_DB`` is a ``postgresql://`` URL
-(several webhook instances sharing one database; needs ``psycopg``, which is not a dependency).
+(several webhook instances sharing one database; needs the ``postgres`` extra, psycopg).
 
 Private chats and inline queries use the user's settings; groups use the chat's settings, which
 only admins change.
@@ -206,8 +206,10 @@ class SQLiteStore(SettingsStore):
 class PostgresStore(SettingsStore):
     """PostgreSQL through psycopg 3 (async), for several bot instances behind webhooks.
 
-    One connection in autocommit mode; psycopg serialises concurrent statements on it. Needs
-    ``pip install "psycopg[binary]"``, which liqcalc does not install by default.
+    One connection in autocommit mode, one statement (or the re-key transaction) at a time. A
+    connection the server dropped (a restart, a fail-over) is replaced on the next call, and a read
+    or an upsert that met the dead connection is tried once more on the new one. Needs
+    ``pip install "liqcalc[postgres]"`` (psycopg), which the bot's own extra does not install.
     """
 
     def __init__(self, url: str) -> None:
@@ -225,50 +227,77 @@ class PostgresStore(SettingsStore):
 
     async def start(self) -> None:
         """Connect and create the table."""
+        async with self._lock:
+            await self._connection()
+
+    async def _connection(self) -> Any:
         import psycopg
 
+        if self._conn is not None and not self._conn.broken:
+            return self._conn
         if self._conn is not None:
-            return
-        self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-        await self._conn.execute(
+            _logger.warning("the PostgreSQL connection was lost; reconnecting")
+        try:
+            conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise StoreConfigError(
+                f"cannot connect to the settings database ({str(exc).strip()[:200]}); "
+                "check LIQCALC_DB, like postgresql://user:password@host:5432/dbname"
+            ) from None
+        await conn.execute(
             "CREATE TABLE IF NOT EXISTS liqcalc_settings (scope TEXT NOT NULL, id BIGINT NOT NULL, "
             "data JSONB NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (scope, id))"
         )
+        self._conn = conn
+        return conn
+
+    async def _execute(self, query: str, params: tuple[Any, ...]) -> Any:
+        """One statement; on a dropped connection, once more on a new one (reads and upserts are idempotent)."""
+        import psycopg
+
+        async with self._lock:
+            try:
+                return await (await self._connection()).execute(query, params)
+            except psycopg.OperationalError:
+                if self._conn is None or not self._conn.broken:
+                    raise
+            return await (await self._connection()).execute(query, params)
 
     async def close(self) -> None:
         """Close the connection."""
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        async with self._lock:
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None
 
     async def get(self, scope: Scope, key: int) -> ChatSettings:
         """One indexed read."""
-        cursor = await self._conn.execute(
+        cursor = await self._execute(
             "SELECT data::text FROM liqcalc_settings WHERE scope = %s AND id = %s", (scope.value, key)
         )
         row = await cursor.fetchone()
         return ChatSettings() if row is None else ChatSettings.from_json(row[0])
 
     async def put(self, scope: Scope, key: int, settings: ChatSettings) -> None:
-        """Upsert (or delete when empty)."""
+        """Upsert (or delete when empty), committed when it returns."""
         if settings.is_empty:
-            await self._conn.execute("DELETE FROM liqcalc_settings WHERE scope = %s AND id = %s", (scope.value, key))
+            await self._execute("DELETE FROM liqcalc_settings WHERE scope = %s AND id = %s", (scope.value, key))
             return
-        await self._conn.execute(
+        await self._execute(
             "INSERT INTO liqcalc_settings (scope, id, data) VALUES (%s, %s, %s::jsonb) "
             "ON CONFLICT (scope, id) DO UPDATE SET data = excluded.data, updated_at = now()",
             (scope.value, key, settings.to_json()),
         )
 
     async def move(self, scope: Scope, old_key: int, new_key: int) -> None:
-        """Re-key in one transaction."""
-        async with self._lock, self._conn.transaction():
-            await self._conn.execute(
-                "DELETE FROM liqcalc_settings WHERE scope = %s AND id = %s", (scope.value, new_key)
-            )
-            await self._conn.execute(
-                "UPDATE liqcalc_settings SET id = %s WHERE scope = %s AND id = %s", (new_key, scope.value, old_key)
-            )
+        """Re-key in one transaction (not retried: it may have committed before the connection died)."""
+        async with self._lock:
+            conn = await self._connection()
+            async with conn.transaction():
+                await conn.execute("DELETE FROM liqcalc_settings WHERE scope = %s AND id = %s", (scope.value, new_key))
+                await conn.execute(
+                    "UPDATE liqcalc_settings SET id = %s WHERE scope = %s AND id = %s", (new_key, scope.value, old_key)
+                )
 
 
 def open_store(location: str) -> SettingsStore:
