@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from botharness import BOT_COMMAND, PRIVATE, ROOT, bot_env, free_port, post_json
+from botharness import BOT_COMMAND, PRIVATE, ROOT, bot_env, free_port, post_json, wait_for_port
 
 pytestmark = pytest.mark.slow
 
@@ -31,16 +30,6 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
     finally:
         if process.poll() is None:
             process.kill()
-
-
-def _wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port}")
 
 
 def test_sigterm_exits_zero_and_settings_survive_a_restart(emu, tmp_path):
@@ -80,7 +69,7 @@ def test_webhook_mode_refuses_forged_updates_and_serves_real_ones(emu, tmp_path)
     process = _start(env, tmp_path / "hook.log")
     try:
         emu.expect("setWebhook", timeout=20, url=url, secret_token=secret)
-        _wait_for_port(port)
+        wait_for_port(port)
         forged = {
             "update_id": 1,
             "message": {

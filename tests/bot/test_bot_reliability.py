@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from botharness import BOT_COMMAND, ROOT, bot_env
+from botharness import BOT_COMMAND, ROOT, bot_env, free_port, wait_for_port
 from reliability_helpers import (
     assert_exactly_one_answer_each,
     assert_token_absent,
@@ -159,17 +159,32 @@ def test_kill_9_mid_burst_keeps_every_acknowledged_write(emu, tmp_path):
 IN_FLIGHT = range(6001, 6009)
 
 
-def test_kill_9_with_answers_in_flight_answers_them_after_the_restart(emu, tmp_path):
-    """PTB confirms a batch to Telegram before handling it; the journal (bot/inbox.py) makes up for it.
+def _webhook_env(port: int) -> dict[str, str]:
+    return {
+        "LIQCALC_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "LIQCALC_WEBHOOK_SECRET": "s3cret-Token_42",
+        "LIQCALC_WEBHOOK_PORT": str(port),
+    }
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_kill_9_with_answers_in_flight_answers_them_after_the_restart(emu, tmp_path, mode):
+    """PTB confirms updates to Telegram before handling them (the next getUpdates, or the webhook's
+    200); the journal (bot/inbox.py) makes up for it.
 
     A 429 (retry after 30 s) holds the answers still waiting when the process is killed; Telegram
     has already forgotten those commands. After the restart every chat holds exactly one answer.
     """
     db = tmp_path / "inflight.sqlite3"
-    env = bot_env(emu, db, LIQCALC_LOG_LEVEL="INFO")
+    extra = _webhook_env(free_port()) if mode == "webhook" else {}
+    env = bot_env(emu, db, LIQCALC_LOG_LEVEL="INFO", **extra)
     first = _start(env, tmp_path / "first.log")
     try:
-        emu.wait_until_polling(timeout=20)
+        if mode == "webhook":
+            emu.expect("setWebhook", timeout=20)
+            wait_for_port(int(extra["LIQCALC_WEBHOOK_PORT"]))
+        else:
+            emu.wait_until_polling(timeout=20)
         emu.inject_error("sendMessage", 429, retry_after=30)
         for user in IN_FLIGHT:
             emu.user_sends(user, TRADE)
