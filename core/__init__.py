@@ -8,13 +8,14 @@ Layers:
     formula  ``liquidation_price``, ``bankruptcy_price``, ``PositionLeg`` (and ``_bulk`` twins)
     tiers    ``TierTable``, ``liquidation_price_tiered`` (bracket re-checked at the liquidation price)
     product  ``parse_trade`` → ``TradeRequest`` → ``calculate`` → ``LiquidationResult``;
-             ``compare_margin_modes``, ``cross_account``, PnL, sizing, funding.
+             ``compare_margin_modes``, ``cross_account``, ``dca_ladder``, PnL, sizing, funding.
 """
 
 import importlib
 from typing import TYPE_CHECKING
 
 from core.calculator import across_venues, calculate, calculate_sides, compare_margin_modes, resolve_position, table_for
+from core.dca import DcaStep, dca_ladder
 from core.enums import ContractType, FeeModel, MarginMode, MMBasis, Side
 from core.errors import (
     CoreError,
@@ -26,18 +27,19 @@ from core.errors import (
     UnsupportedError,
 )
 from core.funding import funding_paid, liquidation_after_funding, periods_until_liquidation
-from core.grammar import parse_cross_account, parse_trade
+from core.grammar import parse_cross_account, parse_dca, parse_trade
 from core.liquidation import PositionLeg, bankruptcy_price, liquidation_price
 from core.models import (
     CrossAccountRequest,
     CrossPositionInput,
+    DcaPlan,
     LiquidationResult,
     MarginComparison,
     Position,
     TierUsed,
     TradeRequest,
 )
-from core.pnl import DcaStep, PnlResult, average_entry, dca_ladder, pnl, pnl_report, target_price
+from core.pnl import PnlResult, average_entry, pnl, pnl_report, target_price
 from core.review import CallReview, ReviewWarning, TargetReview, review_call
 from core.sizing import SizingResult, StopCheck, max_safe_leverage, position_size, size_for_risk, stop_check
 from core.tier_data import bundled_tier_tables, tier_table
@@ -87,6 +89,7 @@ __all__ = [
     "CrossAccountResult",
     "CrossPositionInput",
     "CrossPositionResult",
+    "DcaPlan",
     "DcaStep",
     "FeeModel",
     "InvalidInputError",
@@ -131,6 +134,7 @@ __all__ = [
     "liquidation_price_tiered_bulk",
     "max_safe_leverage",
     "parse_cross_account",
+    "parse_dca",
     "parse_trade",
     "parse_trade_call",
     "periods_until_liquidation",

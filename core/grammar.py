@@ -28,13 +28,22 @@ from pydantic import ValidationError
 
 from core.enums import ContractType, MarginMode, Side
 from core.errors import ParseError
-from core.models import CrossAccountRequest, CrossPositionInput, TradeRequest, validation_message
+from core.models import (
+    MAX_DCA_FILLS,
+    CrossAccountRequest,
+    CrossPositionInput,
+    DcaPlan,
+    TradeRequest,
+    validation_message,
+)
 from core.venues import VENUES, get_venue
 
 __all__ = [
     "CROSS_EXAMPLE",
+    "DCA_EXAMPLE",
     "EXAMPLE",
     "parse_cross_account",
+    "parse_dca",
     "parse_number",
     "parse_percent",
     "parse_trade",
@@ -235,7 +244,9 @@ def parse_trade_fields(text: str) -> dict[str, Any]:
             _set(fields, "leverage", _leverage(token), token)
         elif _NUMBER.match(token) or re.fullmatch(r"\d+,\d{1,2}", token):
             at_follows = i < len(tokens) and tokens[i] == "@"
-            slot = "quantity" if at_follows else next(positional, None)
+            # 0.5 @ 60000 is a quantity; $30000 @ 60000 is its value in quote currency
+            sized = "notional" if token[0] in "$€" else "quantity"
+            slot = sized if at_follows else next(positional, None)
             if slot is None:
                 raise ParseError(
                     f"the number {token!r} is not clear here; label it, like bal {token} or mark {token}",
@@ -433,5 +444,75 @@ def parse_cross_account(text: str, *, defaults: Mapping[str, Any] | None = None)
         raise ParseError(f"the wallet balance is missing; start with it, like {CROSS_EXAMPLE}", field="wallet_balance")
     try:
         return CrossAccountRequest(positions=tuple(CrossPositionInput(**p) for p in positions), **account)
+    except ValidationError as exc:
+        raise validation_message(exc) from None
+
+
+DCA_EXAMPLE = "10x long; 0.1 @ 50000; 0.1 @ 48000; 0.2 @ 46000"
+MAX_DCA_CHARS = 4_000
+
+
+def parse_dca(text: str, *, defaults: Mapping[str, Any] | None = None) -> DcaPlan:
+    """Read a DCA ladder: ``10x long binance; 0.1 @ 50000; 0.1 @ 48000; 0.2 @ 46000``.
+
+    Parts are separated by ``;`` or new lines. A part with ``quantity @ price`` (or ``$value @ price``)
+    is a fill, in the order given; the other words, in any part, describe the trade: leverage (required), side,
+    venue, symbol, ``mmr``, ``fee``. The ladder is isolated: each add brings margin at the leverage.
+
+    Raises:
+        ParseError: a part is not understood, no fill or no leverage, cross asked for, too many fills.
+        InvalidInputError: a value is out of range.
+
+    >>> plan = parse_dca("10x short; 0.5 @ 3000; 0.5 @ 3150")
+    >>> plan.fills, plan.request.leverage, plan.request.side.value
+    (((3000.0, 0.5), (3150.0, 0.5)), 10.0, 'short')
+    """
+    if len(text) > MAX_DCA_CHARS:
+        raise ParseError(
+            f"that is {len(text):,} characters; a ladder fits in a few lines, like {DCA_EXAMPLE}", field="text"
+        )
+    trade: dict[str, Any] = {}
+    fills: list[tuple[float, float]] = []
+    for number, segment in enumerate((s for s in re.split(r"[;\n]+", text) if s.strip()), start=1):
+        fields = parse_trade_fields(segment)
+        if "quantity" in fields or "notional" in fields:
+            if "entry_price" not in fields:
+                raise ParseError(
+                    f"part {number} {segment.strip()!r} has a size but no price; type a fill like 0.1 @ 48000",
+                    field="fills",
+                )
+            price = fields.pop("entry_price")
+            notional = fields.pop("notional", None)
+            quantity = fields.pop("quantity") if notional is None else notional / price
+            fills.append((price, quantity))
+        elif "entry_price" in fields or "margin" in fields:
+            raise ParseError(
+                f"part {number} {segment.strip()!r}: give each fill as quantity @ price, like 0.1 @ 48000",
+                field="fills",
+            )
+        for field, value in fields.items():
+            _set(trade, field, value, segment.strip())
+    if not fills:
+        raise ParseError(f"no fills given; type them like {DCA_EXAMPLE}", field="fills")
+    if len(fills) > MAX_DCA_FILLS:
+        raise ParseError(
+            f"{len(fills)} fills is more than {MAX_DCA_FILLS}; give at most {MAX_DCA_FILLS}", field="fills"
+        )
+    merged = {k: v for k, v in (defaults or {}).items() if v is not None and k != "wallet_balance"}
+    merged.update(trade)
+    if "leverage" not in merged:
+        raise ParseError(
+            f"the leverage is missing: each add is margined at it; type it like {DCA_EXAMPLE}", field="leverage"
+        )
+    if merged.get("margin_mode", MarginMode.ISOLATED) is not MarginMode.ISOLATED:
+        if "margin_mode" in trade:
+            raise ParseError(
+                "a DCA ladder is isolated (each add brings its own margin); for cross use /cross", field="margin_mode"
+            )
+        merged.pop("margin_mode")  # a chat default of cross does not apply to a ladder
+    first_price, first_quantity = fills[0]
+    try:
+        request = TradeRequest(**{**merged, "entry_price": first_price, "quantity": first_quantity})
+        return DcaPlan(request=request, fills=tuple(fills))
     except ValidationError as exc:
         raise validation_message(exc) from None

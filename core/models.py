@@ -17,6 +17,7 @@ from core.liquidation import fee_error
 __all__ = [
     "CrossAccountRequest",
     "CrossPositionInput",
+    "DcaPlan",
     "LiquidationResult",
     "MarginComparison",
     "Position",
@@ -233,6 +234,21 @@ class CrossAccountRequest(BaseModel):
     venue: str | None = None
     mmr: Annotated[float, Field(ge=0, lt=1)] | None = None  # override for every position
     taker_fee_rate: Annotated[float, Field(ge=0, lt=0.1)] | None = None
+
+
+MAX_DCA_FILLS = 25
+
+
+class DcaPlan(BaseModel):
+    """An isolated position built in adds: the trade (leverage, side, venue, …) and its fills in order.
+
+    ``request`` holds the first fill as its entry and quantity; every fill is ``(price, quantity)``.
+    """
+
+    model_config = _FROZEN
+
+    request: TradeRequest
+    fills: Annotated[tuple[tuple[Price, Positive], ...], Field(min_length=1, max_length=MAX_DCA_FILLS)]
 
 
 def validation_message(error: ValidationError) -> InvalidInputError:

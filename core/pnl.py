@@ -1,4 +1,4 @@
-"""PnL and ROE at an exit price, the exit price for a target ROE, average entry and the DCA ladder."""
+"""PnL and ROE at an exit price, the exit price for a target ROE, average entry of several fills."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from core.calculator import calculate, resolve_position, table_for
+from core.calculator import resolve_position, table_for
 from core.enums import ContractType, Side
 from core.errors import InvalidInputError
 from core.liquidation import _check_fee, _check_positive, _side
 from core.models import TradeRequest
 from core.venues import get_venue
 
-__all__ = ["DcaStep", "PnlResult", "average_entry", "dca_ladder", "pnl", "pnl_report", "target_price"]
+__all__ = ["PnlResult", "average_entry", "pnl", "pnl_report", "target_price"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -158,61 +158,3 @@ def average_entry(
     if ContractType(contract) is ContractType.LINEAR:
         return sum(p * q for p, q in zip(prices, quantities, strict=True)) / total
     return total / sum(q / p for p, q in zip(prices, quantities, strict=True))
-
-
-class DcaStep(BaseModel):
-    """The position after one more fill of a DCA ladder (isolated, margin = notional / leverage)."""
-
-    model_config = _FROZEN
-
-    step: int
-    fill_price: float
-    fill_quantity: float
-    total_quantity: float
-    average_entry: float
-    margin: float
-    liquidation_price: float | None
-
-
-def dca_ladder(
-    request: TradeRequest, fills: Sequence[tuple[float, float]], side: Side | None = None
-) -> tuple[DcaStep, ...]:
-    """Average entry, margin and liquidation price after each add of an isolated DCA ladder.
-
-    Each fill ``(price, quantity)`` adds ``price·quantity/leverage`` of margin at the request's
-    leverage; the liquidation price is the request's venue and tiers applied to the averaged position.
-    """
-    if request.leverage is None:
-        raise InvalidInputError("a DCA ladder needs the leverage, like 10x", field="leverage")
-    chosen = side or request.side or Side.LONG
-    steps: list[DcaStep] = []
-    prices: list[float] = []
-    quantities: list[float] = []
-    for number, (price, qty) in enumerate(fills, start=1):
-        prices.append(price)
-        quantities.append(qty)
-        avg = average_entry(prices, quantities)
-        total = sum(quantities)
-        margin = sum(p * q for p, q in zip(prices, quantities, strict=True)) / request.leverage
-        step_request = request.model_copy(
-            update={
-                "entry_price": avg,
-                "quantity": total,
-                "margin": margin,
-                "notional": None,
-                "leverage": avg * total / margin,
-            }
-        )
-        result = calculate(step_request, chosen)
-        steps.append(
-            DcaStep(
-                step=number,
-                fill_price=price,
-                fill_quantity=qty,
-                total_quantity=total,
-                average_entry=avg,
-                margin=margin,
-                liquidation_price=result.liquidation_price,
-            )
-        )
-    return tuple(steps)
