@@ -61,6 +61,7 @@ COMMAND_HANDLERS = {
     "compare": handlers.compare,
     "review": review_handlers.review,
     "cross": handlers.cross,
+    "dca": handlers.dca,
     "pnl": handlers.pnl,
     "target": handlers.target,
     "size": handlers.size,

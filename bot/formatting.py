@@ -24,6 +24,8 @@ from html.parser import HTMLParser
 from core import (
     ContractType,
     CrossAccountResult,
+    DcaPlan,
+    DcaStep,
     LiquidationResult,
     MarginComparison,
     MarginMode,
@@ -40,6 +42,7 @@ __all__ = [
     "MAX_MESSAGE",
     "compare_card",
     "cross_card",
+    "dca_card",
     "error_text",
     "esc",
     "fit",
@@ -427,6 +430,50 @@ def cross_card(result: CrossAccountResult) -> str:
     notes = _notes_line(("", *result.notes))
     if notes:
         lines.append(notes)
+    return fit("\n".join(lines))
+
+
+def dca_card(plan: DcaPlan, steps: Sequence[DcaStep], *, venue_name: str, symbol: str) -> str:
+    """The ``/dca`` answer: after each add, the average entry, the margin and the liquidation price.
+
+    >>> from core import dca_ladder, parse_dca
+    >>> plan = parse_dca("10x long; 0.1 @ 50000; 0.1 @ 44000")
+    >>> print(html_to_text(dca_card(plan, dca_ladder(plan.request, plan.fills), venue_name="Textbook", symbol="BTC")))
+    🪜 BTC long DCA · 10x isolated · Textbook
+    <BLANKLINE>
+    1. +0.1 @ 50,000 → avg 50,000 · margin 500 USDT
+          liq 45,250 (−9.50% from the fill)
+    2. +0.1 @ 44,000 → avg 47,000 · margin 940 USDT
+          liq 42,535 (−3.33% from the fill)
+          ⚠️ 44,000 is past step 1's liquidation (45,250): liquidated before this add fills
+    ℹ️ Exchange may differ: mark ≠ last price · no fees · no funding
+    """
+    request = plan.request
+    side = request.side or Side.LONG
+    cur = "USDT" if request.contract is ContractType.LINEAR else esc(symbol)
+    lines = [
+        f"🪜 <b>{esc(symbol)} {side.value} DCA</b> · {fmt_lev(request.leverage or 0)} isolated · {esc(venue_name)}",
+        "",
+    ]
+    previous: DcaStep | None = None
+    for step in steps:
+        lines.append(
+            f"{step.step}. +{fmt_qty(step.fill_quantity)} @ {fmt_price(step.fill_price)} → avg "
+            f"{fmt_price(step.average_entry)} · margin {fmt_amount(step.margin, cur)}"
+        )
+        if step.liquidation_price is None:
+            lines.append("      liq <b>none</b>")
+        else:
+            lines.append(
+                f"      liq <b>{fmt_price(step.liquidation_price)}</b> ({fmt_pct(step.move_from_fill)} from the fill)"
+            )
+        if step.liquidated_before_fill and previous is not None and previous.liquidation_price is not None:
+            lines.append(
+                f"      ⚠️ {fmt_price(step.fill_price)} is past step {previous.step}'s liquidation "
+                f"({fmt_price(previous.liquidation_price)}): liquidated before this add fills"
+            )
+        previous = step
+    lines.append(_caveat_line(steps[-1].caveat))
     return fit("\n".join(lines))
 
 

@@ -38,8 +38,10 @@ from core import (
     calculate_sides,
     compare_margin_modes,
     cross_account,
+    dca_ladder,
     get_venue,
     parse_cross_account,
+    parse_dca,
     parse_trade,
     pnl_report,
     size_for_risk,
@@ -198,6 +200,15 @@ async def cross(update: Update, context: Context) -> None:
     """Answer ``/cross bal …; BTC long 0.5 @ 60000; …`` with each position and the account move."""
     account = parse_cross_account(_args(update), defaults=await chat_defaults(update, context))
     await answer(update, context, formatting.cross_card(cross_account(account)))
+
+
+async def dca(update: Update, context: Context) -> None:
+    """Answer ``/dca 10x long; 0.1 @ 50000; 0.1 @ 48000`` with the ladder, step by step."""
+    plan = parse_dca(_args(update), defaults=await chat_defaults(update, context))
+    steps = dca_ladder(plan.request, plan.fills)
+    venue = get_venue(plan.request.venue or DEFAULT_VENUE)
+    card = formatting.dca_card(plan, steps, venue_name=venue.name, symbol=plan.request.symbol or DEFAULT_SYMBOL)
+    await answer(update, context, card)
 
 
 async def pnl(update: Update, context: Context) -> None:

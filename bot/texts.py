@@ -79,6 +79,16 @@ COMMANDS: tuple[Command, ...] = (
         "move that liquidates the whole account. One position per part, parts split by ; or new lines.",
     ),
     Command(
+        "dca",
+        "DCA ladder: liquidation after each add",
+        "/dca <leverage>x [long|short] [venue] [symbol]; <qty> @ <price>; <qty> @ <price>; …",
+        "/dca 10x long; 0.1 @ 50000; 0.1 @ 48000; 0.2 @ 46000",
+        "An isolated position built in adds, each margined at the leverage: after every fill the "
+        "average entry, the margin and the liquidation price, and a warning when an add comes after "
+        "the liquidation price of the step before. Parts split by ; or new lines; "
+        "<code>$5000 @ 48000</code> gives a fill by its value.",
+    ),
+    Command(
         "pnl",
         "PnL and ROE at an exit price",
         "/pnl <trade> exit <price>",

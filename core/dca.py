@@ -42,6 +42,7 @@ class DcaStep(BaseModel):
     liquidation_price: float | None  # rounded to the venue's tick (conservative); None: no liquidation
     move_from_fill: float | None  # liquidation / this fill's price − 1, signed fraction
     liquidated_before_fill: bool  # this fill lies beyond the previous step's liquidation price
+    caveat: str  # core's one line on why the exchange may show a slightly different number
 
 
 def dca_ladder(
@@ -101,6 +102,7 @@ def dca_ladder(
                 liquidation_price=liquidation,
                 move_from_fill=None if liquidation is None else liquidation / price - 1,
                 liquidated_before_fill=beyond,
+                caveat=result.caveat,
             )
         )
         previous_liquidation = liquidation

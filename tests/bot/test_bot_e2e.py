@@ -50,6 +50,8 @@ async def test_plain_trade_in_a_private_chat_is_a_liq(emu):
         pytest.param("/compare 50000 10x 1000 bal 10000 binance", ["📈 <b>Long</b>", "📉 <b>Short</b>", "at risk 10,000 USDT"], id="compare-both"),
         pytest.param("/cross bal 20000; BTC long 0.5 @ 60000; ETH short 10 @ 3000 mark 2900", ["<b>BTC long</b> 0.5 @ 60,000", "<b>ETH short</b> 10 @ 3,000 · mark 2,900", "🌊"], id="cross"),
         pytest.param("/cross bal 20000\nBTC long 0.5 @ 60000\nETH short 10 @ 3000", ["<b>ETH short</b>"], id="cross-lines"),
+        pytest.param("/dca 10x long; 0.1 @ 50000; 0.1 @ 44000", ["🪜 <b>BTC long DCA</b> · 10x isolated · Textbook", "liq <b>45,250</b> (−9.50% from the fill)", "2. +0.1 @ 44,000 → avg 47,000 · margin 940 USDT", "liq <b>42,535</b>", "⚠️ 44,000 is past step 1's liquidation (45,250)"], id="dca"),  # derivations.md D12
+        pytest.param("/dca 10x long binance\n0.1 @ 50000\n0.1 @ 48000\n$9200 @ 46000", ["· Binance", "liq <b>45,180.80</b>", "liq <b>44,277.20</b>", "3. +0.2 @ 46,000 → avg 47,500 · margin 1,900 USDT", "liq <b>42,921.70</b>"], id="dca-lines-and-value"),  # D12
         pytest.param("/liq 2.5 10x 1000 XRPUSDT mmr 1% short", ["<b>XRP short</b>", "Liquidation <b>2.725</b> (+9.00%)"], id="xrp"),
         pytest.param("/pnl 50000 10x 1000 long exit 55000", ["+1,000 USDT", "ROE <b>+100%</b>"], id="pnl"),
         pytest.param("/pnl 50000 10x 1000 exit 45000", ["📈 Long: 🔴", "📉 Short: 🟢"], id="pnl-both"),
@@ -59,7 +61,7 @@ async def test_plain_trade_in_a_private_chat_is_a_liq(emu):
         pytest.param("/tiers binance BTC", ["Binance BTCUSDT", "<pre>", "As of 2024-09-26"], id="tiers"),
         pytest.param("/tiers", ["Bundled bracket tables", "Binance: BTC, ETH, SOL"], id="tiers-index"),
         pytest.param("/tiers standard", ["flat MMR of 0.5%"], id="tiers-flat"),
-        pytest.param("/help", ["/liq", "/compare", "/cross", "/pnl", "/target", "/size", "/tiers", "/settings"], id="help"),
+        pytest.param("/help", ["/liq", "/compare", "/cross", "/dca", "/pnl", "/target", "/size", "/tiers", "/settings"], id="help"),
         pytest.param("/help cross", ["<b>/cross</b>", "Example: <code>/cross bal 20000;"], id="help-page"),
         pytest.param("/start", ["Where does my position get liquidated?", f"@{BOT_USERNAME}"], id="start"),
         pytest.param("/settings", ["⚙️ <b>Defaults for you</b>", "Venue: Textbook (default)"], id="settings-show"),
@@ -106,6 +108,10 @@ async def test_every_help_example_is_answered_without_error(emu):
         pytest.param("/compare 50000 qty 0.2 cross bal 10000 long", "isolated needs a margin", id="compare-no-margin"),
         pytest.param("/cross BTC long 1 @ 50000", "wallet balance is missing", id="cross-no-balance"),
         pytest.param("/cross bal 1000; <i>long", "is not understood", id="cross-garbage"),
+        pytest.param("/dca 10x long", "no fills given", id="dca-no-fills"),
+        pytest.param("/dca long; 0.1 @ 50000", "the leverage is missing", id="dca-no-leverage"),
+        pytest.param("/dca 10x cross; 0.1 @ 50000", "for cross use /cross", id="dca-cross"),
+        pytest.param("/dca 10x; 0.1 @ <b>", "'&lt;b&gt;' is not a number", id="dca-markup"),
         pytest.param("/pnl 50000 10x 1000", "exit price is missing", id="pnl-no-exit"),
         pytest.param("/target 50000 long roe 50%", "leverage is missing", id="target-no-leverage"),
         pytest.param("/size 50000 risk 1% bal 10000", "stop price is missing", id="size-no-stop"),
