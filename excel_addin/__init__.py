@@ -3,8 +3,8 @@
 ``excel_addin.udfs`` holds the functions, written in xlwings' portable decorator subset so the same
 module runs as classic Windows UDFs, inside xlwings Lite and on xlwings Server. ``excel_addin._cells``
 turns what Excel hands over into core inputs and core answers back into cells; ``excel_addin._review``
-lays out ``LIQ_REVIEW``'s review of a posted trade call. ``INSTALL.md`` says
-how to install; ``python -m excel_addin.build_workbook`` writes the sample ``LiquidationPlanner.xlsx``.
+lays out ``LIQ_REVIEW``'s review of a posted trade call. The README's Excel section says how to
+install; ``python -m excel_addin.build_workbook`` writes the sample ``LiquidationPlanner.xlsx``.
 """
 
 from __future__ import annotations

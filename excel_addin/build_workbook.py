@@ -7,7 +7,8 @@ Usage::
 Sheets: "Trade planner" (one trade: card, isolated vs cross, stop check, funding, tiers),
 "Position sizing" (size from risk and stop, safe leverage, PnL, target, several setups at once),
 "Cross portfolio" (several positions in one wallet), "Trade review" (posted trade calls reviewed:
-stop vs liquidation, risk, reward:risk), "How to install", and "xlwings.conf" (classic xlwings reads
+stop vs liquidation, risk, reward:risk), "DCA ladder" (an isolated position built in adds: average
+entry, margin and liquidation after each fill), "How to install", and "xlwings.conf" (classic xlwings reads
 ``UDF Modules`` from it). Every result is a ``LIQ_…`` formula; tables that spill are
 written as array formulas over their exact size, which every Excel (classic or Office.js) evaluates.
 Yellow cells are inputs.
@@ -26,7 +27,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from excel_addin import _cells, _review
+from excel_addin import _cells, _dca, _review
 
 __all__ = ["OUTPUT", "build", "main"]
 
@@ -81,6 +82,7 @@ def build(path: Path = OUTPUT) -> Path:
     _position_sizing(book.create_sheet("Position sizing"))
     _cross_portfolio(book.create_sheet("Cross portfolio"))
     _trade_review(book.create_sheet("Trade review"))
+    _dca_ladder(book.create_sheet("DCA ladder"))
     _how_to_install(book.create_sheet("How to install"))
     conf = book.create_sheet("xlwings.conf")
     conf["A1"], conf["B1"] = "UDF Modules", "excel_addin.udfs"
@@ -287,6 +289,55 @@ def _trade_review(ws: Worksheet) -> None:
     ws[f"A{row - 1}"] = "Moves and the risk share are fractions of the entry price and of the account, shown as %."
     ws[f"A{row - 1}"].font = NOTE
     _widths(ws, {"A": 46, "B": 90})
+
+
+DCA_FILLS = ((50000, 0.1), (48000, 0.1), (46000, 0.2), (None, None), (None, None), (None, None))
+DCA_FORMATS = ("0", PRICE, QUANTITY, QUANTITY, PRICE, AMOUNT, PRICE, PERCENT, None)
+
+
+def _dca_ladder(ws: Worksheet) -> None:
+    _title(
+        ws,
+        "DCA ladder",
+        "An isolated position built in adds: each fill brings price x quantity / leverage of margin; "
+        "the table shows the average entry, margin and liquidation price after every fill.",
+    )
+    settings = [
+        ("Leverage", 10, "0.##"),
+        ("Side", "long", None),
+        ("Exchange", "binance", None),
+        ("Symbol", "BTC", None),
+        ("MMR override (empty: tiers)", None, PERCENT),
+    ]
+    _inputs(ws, 4, settings)
+    first = 11
+    last = first + len(DCA_FILLS) - 1
+    ws.cell(first - 1, 1, "Fill price").font = BOLD
+    ws.cell(first - 1, 2, "Fill quantity").font = BOLD
+    for row, (price, quantity) in enumerate(DCA_FILLS, start=first):
+        for col, value, fmt in ((1, price, PRICE), (2, quantity, QUANTITY)):
+            cell = ws.cell(row, col, value)
+            cell.fill = INPUT_FILL
+            cell.number_format = fmt
+    table = _dca.dca_table(
+        [[price] for price, _ in DCA_FILLS], [[quantity] for _, quantity in DCA_FILLS],
+        *(value for _, value, _ in settings),
+    )  # fmt: skip
+    anchor = first - 1  # the header lines up with the fills' header, each step with its fill
+    _array(ws, f"D{anchor}", f"=LIQ_DCA(A{first}:A{last},B{first}:B{last},B4,B5,B6,B7,B8)", len(table), len(table[0]))
+    for col in range(4, 13):
+        ws.cell(anchor, col).font = BOLD
+    for row in range(anchor + 1, anchor + len(table)):
+        for col, fmt in enumerate(DCA_FORMATS, start=4):
+            if fmt:
+                ws.cell(row, col).number_format = fmt
+    ws[f"A{last + 2}"] = (
+        "More fills: type them in the yellow rows, then re-enter the table one row taller per fill (Microsoft 365: "
+        f"delete it and type the formula in D{anchor} alone: it spills). Empty rows at the end are ignored."
+    )
+    ws[f"A{last + 2}"].font = NOTE
+    _widths(ws, {"A": 30, "B": 14, "C": 4, "D": 6, "E": 12, "F": 10, "G": 10, "H": 12, "I": 12, "J": 12, "K": 14,
+                 "L": 26})  # fmt: skip
 
 
 def _review_format(label: str) -> str:

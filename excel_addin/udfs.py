@@ -19,13 +19,14 @@ from typing import Any
 
 import xlwings as xw
 
-from excel_addin import _cells, _review, skip_pyodide_import_scan
+from excel_addin import _cells, _dca, _review, skip_pyodide_import_scan
 
 __all__ = [
     "LIQ_BANKRUPTCY",
     "LIQ_COMPARE",
     "LIQ_CROSS",
     "LIQ_CROSS_MOVE",
+    "LIQ_DCA",
     "LIQ_DISTANCE",
     "LIQ_FUNDING",
     "LIQ_INITIAL_MARGIN",
@@ -72,6 +73,8 @@ ARG_DOCS = {
     "wallet": "Cross wallet balance, like 20000.",
     "call_text": "A posted trade call, like BTC long 50000 10x SL 48500 TP 54000: one cell, or a range of its lines.",
     "risk_limit": "Most of the account to lose at the stop, as a % cell (2%) or 0.02. Empty: 2%.",
+    "fill_prices": "Fill prices of the ladder in order, like 50000, 48000, 46000: a column or a row (up to 25).",
+    "fill_quantities": "Quantity of each fill in coins, like 0.1: a range the same size as fill_prices.",
 }
 
 
@@ -254,3 +257,10 @@ def LIQ_CROSS_MOVE(positions, wallet, venue=None, mmr=None):
 def LIQ_REVIEW(call_text, venue=None, balance=None, margin=None, risk_limit=None, fee=None):
     """Risk review of a posted trade call (stop vs liquidation, risk, reward:risk), spilled as label | value."""
     return _review.review_table(call_text, venue, balance, margin, risk_limit, fee)
+
+
+@xw.func(category=CATEGORY)
+@_described("fill_prices", "fill_quantities", "leverage", "side", "venue", "symbol", "mmr")
+def LIQ_DCA(fill_prices, fill_quantities, leverage, side=None, venue=None, symbol=None, mmr=None):
+    """DCA ladder: average entry, margin and liquidation price after each isolated add, as a spilled table."""
+    return _dca.dca_table(fill_prices, fill_quantities, leverage, side, venue, symbol, mmr)

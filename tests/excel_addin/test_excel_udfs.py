@@ -29,6 +29,7 @@ from core import (
     calculate,
     compare_margin_modes,
     cross_account,
+    dca_ladder,
     parse_cross_account,
     pnl,
     position_size,
@@ -340,6 +341,138 @@ class TestCross:
         )
         expected = cross_account(request).positions[0].liquidation_price
         assert udfs.LIQ_CROSS([["ethusdt", "short", 10, 3000]], 20000, "binance") == [[expected]]
+
+
+class TestLiqDca:
+    """DCA ladders (derivations.md D12): each add brings price·qty/L of margin, the average stays at L."""
+
+    HEADER: ClassVar[list[str]] = [
+        "step", "fill price", "fill qty", "total qty", "avg entry", "margin", "liq price", "move from fill", "note"
+    ]  # fmt: skip
+    BINANCE: ClassVar[tuple[Any, ...]] = ([[50000], [48000], [46000]], [[0.1], [0.1], [0.2]], 10, "long", "binance")
+
+    def test_textbook_add_beyond_liquidation_is_flagged(self) -> None:
+        # step 1: 50,000·(1 − 0.1 + 0.005) = 45,250, above the 44,000 fill; step 2: average 47,000,
+        # margin 9,400/10 = 940, liquidation 47,000·0.905 = 42,535
+        table = udfs.LIQ_DCA([[50000], [44000]], [[0.1], [0.1]], 10)
+        assert_cells(table, (3, 9))
+        assert table[0] == self.HEADER
+        assert table[1][:6] == [1, 50_000.0, 0.1, 0.1, 50_000.0, 500.0]
+        assert table[1][6:] == [45_250.0, pytest.approx(45_250 / 50_000 - 1, abs=1e-12), ""]
+        step, fill, qty, total, average, margin, liquidation, move, note = table[2]
+        assert (step, fill, qty) == (2, 44_000.0, 0.1)
+        assert total == pytest.approx(0.2, abs=1e-12)
+        assert average == pytest.approx(47_000.0, abs=1e-9)
+        assert margin == pytest.approx(940.0, abs=1e-9)
+        assert liquidation == pytest.approx(42_535.0, abs=1e-9)
+        assert move == pytest.approx(42_535 / 44_000 - 1, abs=1e-12)
+        assert note == "liquidated before this add"
+
+    def test_binance_ladder(self) -> None:
+        # bracket 1 (MMR 0.4 %): (500 − 5,000)/(−0.0996) = 45,180.72 → 45,180.8; (980 − 9,800)/(−0.1992)
+        # = 44,277.11 → 44,277.2; (1,900 − 19,000)/(−0.3984) = 42,921.69 → 42,921.7 (tick 0.1, up for a long)
+        table = udfs.LIQ_DCA(*self.BINANCE)
+        assert_cells(table, (4, 9))
+        assert [row[4] for row in table[1:]] == pytest.approx([50_000.0, 49_000.0, 47_500.0], abs=1e-9)
+        assert [row[5] for row in table[1:]] == pytest.approx([500.0, 980.0, 1_900.0], abs=1e-9)
+        assert [row[6] for row in table[1:]] == pytest.approx([45_180.8, 44_277.2, 42_921.7], abs=1e-6)
+        assert [row[8] for row in table[1:]] == ["", "", ""]
+
+    def test_matches_core_dca_ladder(self) -> None:
+        fills = [(3000.0, 0.5), (3150.0, 0.5)]
+        request = TradeRequest(entry_price=3000, quantity=0.5, leverage=10, side="short", venue="binance", symbol="ETH")
+        steps = dca_ladder(request, fills)
+        table = udfs.LIQ_DCA([[3000, 3150]], [[0.5, 0.5]], "10x", "S", "binance", "ETHUSDT")
+        assert table[1:] == [
+            [s.step, s.fill_price, s.fill_quantity, s.total_quantity, s.average_entry, s.margin, s.liquidation_price,
+             s.move_from_fill, ""]
+            for s in steps
+        ]  # fmt: skip
+
+    def test_textbook_short(self) -> None:
+        # average 3,075, margin 307.5, liquidation 3,075·(1 + 0.1 − 0.005) = 3,367.125 (D12)
+        table = udfs.LIQ_DCA([[3000], [3150]], [[0.5], [0.5]], 10, "short")
+        assert table[2][4:7] == pytest.approx([3_075.0, 307.5, 3_367.125], abs=1e-9)
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            pytest.param(([[50000.0], [48000.0], [46000.0]], [[0.1], [0.1], [0.2]], [[10.0]], [["long"]],
+                          [["binance"]]), id="classic floats in 2-D columns"),
+            pytest.param(([[50000, 48000, 46000]], [[0.1, 0.1, 0.2]], 10, "L", "binance"), id="row ranges"),
+            pytest.param(([[50000], [48000], [46000], [None], [None]], [[0.1], [0.1], [0.2], [None], [None]], 10,
+                          "long", "binance"), id="trailing empty rows (None)"),
+            pytest.param(([[50000], [48000], [46000], [""], [" "]], [[0.1], [0.1], [0.2], [""], [""]], 10, "long",
+                          "binance"), id="trailing empty rows (empty text)"),
+            pytest.param(([[50000], ["48k"], ["$46,000"]], [["0.1"], [0.1], [0.2]], "10x", "Buy", "binance", "BTCUSDT"),
+                         id="text as traders type it"),
+            pytest.param((*BINANCE[:2], "x10", None, "binance", None, None), id="empty side is long"),
+            pytest.param((*BINANCE[:2], 10, 1, "binance", 0, 0), id="Office.js empty cells as 0, side as 1"),
+            pytest.param((*BINANCE[:2], 10, "long", "binance", "", ""), id="empty strings"),
+        ],
+    )  # fmt: skip
+    def test_excel_shapes_give_the_same_table(self, args) -> None:
+        assert udfs.LIQ_DCA(*args) == udfs.LIQ_DCA(*self.BINANCE)
+
+    def test_mmr_as_percent_text_or_number(self) -> None:
+        # textbook, MMR 0.5 % given explicitly = the default: 45,250 then 42,535
+        for mmr in ("0.5%", 0.005):
+            table = udfs.LIQ_DCA([[50000], [44000]], [[0.1], [0.1]], 10, "long", None, None, mmr)
+            assert [row[6] for row in table[1:]] == pytest.approx([45_250.0, 42_535.0], abs=1e-9)
+        table = udfs.LIQ_DCA([[50000], [44000]], [[0.1], [0.1]], 10, "long", "binance", None, "1%")
+        # Binance formula, MMR 1 %: (500 − 5,000)/(0.1·0.01 − 0.1) = 45,454.545 → 45,454.55 (an MMR override
+        # prices on a flat table with a 0.01 tick, as LIQ_PRICE's 45,226.13 above)
+        assert table[1][6] == pytest.approx(45_454.55, abs=1e-6)
+        assert table[1][6] == only(udfs.LIQ_PRICE(50000, 10, 500, "long", None, "binance", None, "1%"))
+
+    def test_no_liquidation_is_text(self) -> None:
+        # 1x long, MMR 0: the margin covers the whole notional, nothing above 0 liquidates it
+        table = udfs.LIQ_DCA([[50000], [40000]], [[0.1], [0.1]], 1, "long", None, None, "0%")
+        assert_cells(table, (3, 9))
+        assert [row[6:] for row in table[1:]] == [[NO_LIQUIDATION, "", ""], [NO_LIQUIDATION, "", ""]]
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            pytest.param(([[50000], [44000], [42000]], [[0.1], [0.1]], 10),
+                         "fill_prices has 3 cells but fill_quantities has 2; type one quantity next to each price",
+                         id="mismatched lengths"),
+            pytest.param(([[50000], [None]], [[0.1], [0.1]], 10), "fill 2: fill price is empty; type a price like",
+                         id="empty price with a quantity"),
+            pytest.param(([[50000], [44000]], [[0.1], [""]], 10),
+                         "fill 2: fill quantity is empty; type a quantity like 0.1", id="empty quantity with a price"),
+            pytest.param(([[50000 - i] for i in range(26)], [[0.1]] * 26, 10),
+                         "26 fills given, more than 25; type at most 25 fills", id="26 fills"),
+            pytest.param(([[50000], [44000]], [[0.1], [0.1]], None), "leverage is empty; type a leverage like 10x",
+                         id="leverage missing"),
+            pytest.param(([[50000], [44000]], [[0.1], [0.1]], 0), "leverage is empty; type a leverage like 10x",
+                         id="leverage missing (Office.js 0)"),
+            pytest.param(([[50000], [-44000]], [[0.1], [0.1]], 10), "fill 2: fill price -44000 is not above 0",
+                         id="negative price"),
+            pytest.param(([[50000], [44000]], [[0.1], [0]], 10), "fill 2: fill quantity 0 is not above 0",
+                         id="zero quantity"),
+            pytest.param(([[50000], ["abc"]], [[0.1], [0.1]], 10), "fill 2: fill price 'abc' is not a number",
+                         id="price not a number"),
+            pytest.param(([[50000], [None], [44000]], [[0.1], [None], [0.1]], 10),
+                         "fill 2 is empty but later fills are given", id="gap between fills"),
+            pytest.param(([[None], [None]], [[None], [None]], 10), "no fills given; type fill prices like 50000",
+                         id="no fills"),
+            pytest.param(([[50000, 44000], [1, 2]], [[0.1, 0.1], [1, 2]], 10),
+                         "fill_prices is 2×2 cells; type the fills in one column or one row", id="a block"),
+            pytest.param(([[50000]], [[0.1]], "ten"), "leverage 'ten' is not a leverage; type it like 10x",
+                         id="leverage not a number"),
+            pytest.param(([[50000]], [[0.1]], 10, "up"), "side 'up' is not long or short", id="bad side"),
+            pytest.param(([[50000]], [[0.1]], [[10], [20]]), "LIQ_DCA builds one ladder: give leverage, side",
+                         id="leverage as a range"),
+            pytest.param(([[50000]], [[0.1]], 150, "long", "binance"), "type a leverage of 125x or less",
+                         id="above the bracket maximum (core's check)"),
+            pytest.param(([[50000]], [[0.1]], 10, "long", "nyse"), "venue 'nyse' is unknown", id="unknown venue"),
+        ],
+    )  # fmt: skip
+    def test_errors_are_one_cell_that_says_what_to_type(self, args, message) -> None:
+        cell = only(udfs.LIQ_DCA(*args))
+        assert cell.startswith(f"{ERROR} ")
+        assert message in cell
 
 
 # --- ranges ---------------------------------------------------------------------------------------------

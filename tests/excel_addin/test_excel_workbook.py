@@ -30,6 +30,7 @@ from core import (
     calculate_sides,
     compare_margin_modes,
     cross_account,
+    dca_ladder,
     get_venue,
     liquidation_after_funding,
     max_safe_leverage,
@@ -44,6 +45,7 @@ from core import (
     tier_table,
 )
 from excel_addin import _cells
+from excel_addin._dca import DCA_HEADER, LIQUIDATED_BEFORE_ADD
 from excel_addin.build_workbook import OUTPUT, build
 from excel_addin.udfs import __all__ as LIQ_FUNCTIONS
 from tests.excel_addin.formulas_harness import evaluate, registered
@@ -51,6 +53,7 @@ from tests.excel_addin.formulas_harness import evaluate, registered
 ERROR = _cells.ERROR
 TICK = 0.1  # Binance BTCUSDT tick (core/tier_tables/binance_BTCUSDT.json)
 PLANNER, SIZING, CROSS, REVIEW = "TRADE PLANNER", "POSITION SIZING", "CROSS PORTFOLIO", "TRADE REVIEW"
+DCA = "DCA LADDER"
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +91,7 @@ def expected_cells(book: openpyxl.Workbook) -> dict[tuple[str, str], tuple[Any, 
     expected.update(_sizing(book["Position sizing"]))
     expected.update(_cross(book["Cross portfolio"]))
     expected.update(_review(book["Trade review"]))
+    expected.update(_dca(book["DCA ladder"]))
     return expected
 
 
@@ -221,6 +225,35 @@ def _review(ws: Any) -> dict[tuple[str, str], tuple[Any, float]]:
     return {(REVIEW, ref): value for ref, value in out.items()}
 
 
+def _dca(ws: Any) -> dict[tuple[str, str], tuple[Any, float]]:
+    """The LIQ_DCA table: ``core.dca_ladder`` on the sheet's fills and settings, header then one row per fill."""
+    leverage, side, venue, symbol, mmr = (ws[f"B{row}"].value for row in range(4, 9))
+    assert mmr is None
+    anchor = ws["D10"].value
+    assert isinstance(anchor, ArrayFormula)
+    match = re.fullmatch(r"=LIQ_DCA\(A(\d+):A(\d+),B\1:B\2,B4,B5,B6,B7,B8\)", str(anchor.text))
+    assert match is not None, anchor.text
+    rows = [(ws[f"A{r}"].value, ws[f"B{r}"].value) for r in range(int(match[1]), int(match[2]) + 1)]
+    fills = [(price, quantity) for price, quantity in rows if price is not None]
+    assert len(fills) == 3 and rows[3:] == [(None, None)] * 3  # three fills, then empty rows (ignored)
+    price, quantity = fills[0]
+    request = TradeRequest(
+        entry_price=price, quantity=quantity, leverage=leverage, side=side, venue=venue, symbol=symbol
+    )  # fmt: skip
+    out: dict[str, tuple[Any, float]] = {}
+    columns = "DEFGHIJKL"
+    for col, header in zip(columns, DCA_HEADER, strict=True):
+        out[f"{col}10"] = (header, 0)
+    for row, step in enumerate(dca_ladder(request, fills), start=11):
+        liquidation = _cells.NO_LIQUIDATION if step.liquidation_price is None else step.liquidation_price
+        note = LIQUIDATED_BEFORE_ADD if step.liquidated_before_fill else ""
+        cells = (step.step, step.fill_price, step.fill_quantity, step.total_quantity, step.average_entry, step.margin,
+                 liquidation, "" if step.move_from_fill is None else step.move_from_fill, note)  # fmt: skip
+        for col, value in zip(columns, cells, strict=True):
+            out[f"{col}{row}"] = (value, 0)
+    return {(DCA, ref): value for ref, value in out.items()}
+
+
 def _review_rows(review: CallReview) -> list[tuple[str, Any]]:
     """The LIQ_REVIEW layout (``excel_addin/_review.py``) restated from core's review, for calls with a stop."""
     call = review.call
@@ -286,7 +319,8 @@ def _plain(value: Any) -> Any:
 
 def test_sheets_and_config(book: openpyxl.Workbook) -> None:
     assert book.sheetnames == [
-        "Trade planner", "Position sizing", "Cross portfolio", "Trade review", "How to install", "xlwings.conf"
+        "Trade planner", "Position sizing", "Cross portfolio", "Trade review", "DCA ladder", "How to install",
+        "xlwings.conf",
     ]  # fmt: skip
     assert (book["xlwings.conf"]["A1"].value, book["xlwings.conf"]["B1"].value) == ("UDF Modules", "excel_addin.udfs")
     install = "\n".join(str(c.value) for c in book["How to install"]["A"] if c.value)
