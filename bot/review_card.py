@@ -180,6 +180,12 @@ def review_card(review: CallReview) -> str:
         lines.append(_liq_line("Cross", review.cross, review.stop_vs_cross))
     elif review.account_balance is None:
         lines.append("💥 Cross liq: needs the account, like <code>/review bal 10000</code>")
+    if review.entry_ladder:
+        lines.append("🪜 Isolated, entries filling one by one:")
+        for step in review.entry_ladder:
+            average = "" if step.step == 1 else f" · avg {fmt_price(step.average_entry)}"
+            liq = "none" if step.liquidation_price is None else fmt_price(step.liquidation_price)
+            lines.append(f"      {fmt_price(step.fill_price)}{average} → liq <b>{liq}</b>")
     if review.risk_amount is not None:
         share = ""
         if review.risk_fraction is not None and review.account_balance is not None:

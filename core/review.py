@@ -14,8 +14,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE, calculate, table_for
+from core.dca import DcaStep, dca_ladder
 from core.enums import MarginMode, Side
-from core.errors import InvalidInputError, TierNotFoundError
+from core.errors import CoreError, InvalidInputError, TierNotFoundError
 from core.liquidation import _check_fee
 from core.models import LiquidationResult, TradeRequest
 from core.sizing import DEFAULT_BUFFER, StopCheck, max_safe_leverage, position_size, stop_check
@@ -78,6 +79,8 @@ class CallReview(BaseModel):
     risk_fraction: float | None  # of the account
     targets: tuple[TargetReview, ...]
     max_safe_leverage: float | None
+    # several entries: the position after each fills, in the order price reaches them (equal amounts)
+    entry_ladder: tuple[DcaStep, ...] = ()
     warnings: tuple[ReviewWarning, ...]
     notes: tuple[str, ...]
 
@@ -177,7 +180,13 @@ def review_call(
             taker_fee_rate=taker_fee_rate,
             buffer_fraction=buffer_fraction,
         )
+    entry_ladder = _entry_ladder(call, base, quantity * entry)
+    if entry_ladder:
+        notes.append("entries filled one by one with equal amounts")
     warnings = _warnings(call, isolated, vs_iso, risk_fraction, risk_limit, liquidation_warning, safe, leverage, sizing)
+    partial = _partial_fill_warning(call, entry_ladder) if vs_iso is None or vs_iso.stop_first else None
+    if partial is not None:
+        warnings = (*warnings, partial)
     return CallReview(
         call=call,
         venue=rules.key,
@@ -202,9 +211,41 @@ def review_call(
         risk_fraction=risk_fraction,
         targets=targets,
         max_safe_leverage=safe,
+        entry_ladder=entry_ladder,
         warnings=warnings,
         notes=tuple(notes),
     )
+
+
+def _entry_ladder(call: TradeCall, base: TradeRequest, notional: float) -> tuple[DcaStep, ...]:
+    """The isolated position after each entry fills, in the order price reaches them; ``()`` for one entry.
+
+    The reviewed notional is split equally over the entries (as signal bots like Cornix do by
+    default), each add margined at the reviewed leverage.
+    """
+    prices = sorted(call.entries, reverse=call.side is Side.LONG)  # a long fills from the top down
+    if len(prices) < 2:
+        return ()
+    fills = [(price, notional / len(prices) / price) for price in prices]
+    try:
+        return dca_ladder(base.with_changes(entry_price=prices[0], quantity=fills[0][1]), fills, call.side)
+    except CoreError:
+        return ()  # a step the venue would refuse (bracket leverage): the averaged review stands
+
+
+def _partial_fill_warning(call: TradeCall, ladder: tuple[DcaStep, ...]) -> ReviewWarning | None:
+    """A warning when, with only the first entries filled, liquidation comes before the stop."""
+    if call.stop_price is None:
+        return None
+    for step in ladder:
+        check = stop_check(call.side, step.average_entry, call.stop_price, step.liquidation_price)
+        if not check.stop_first:
+            return ReviewWarning(
+                code="stop_beyond_partial_liquidation",
+                text=f"with {step.step} of {len(ladder)} entries filled, liquidation at {step.liquidation_price:,.8g} "
+                f"comes before the stop {call.stop_price:,.8g}",
+            )
+    return None
 
 
 def _venue_leverage_cap(request: TradeRequest) -> float | None:

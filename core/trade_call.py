@@ -94,6 +94,8 @@ class TradeCall(BaseModel):
         side: long or short.
         entry_low: lowest entry price, quote per base.
         entry_high: highest entry price, quote per base; equal to ``entry_low`` for a single entry.
+        entry_prices: every entry price posted, in message order (``()`` when built with only the
+            range); :attr:`entries` gives them, or the range's ends.
         stop_price: stop-loss price, quote per base, or ``None``.
         take_profit_prices: take-profit prices in the order posted, quote per base.
         leverage: leverage as a multiplier (10.0 = 10x), or ``None``.
@@ -115,6 +117,7 @@ class TradeCall(BaseModel):
     side: Side
     entry_low: float
     entry_high: float
+    entry_prices: tuple[float, ...] = ()
     stop_price: float | None = None
     take_profit_prices: tuple[float, ...] = ()
     leverage: float | None = None
@@ -137,6 +140,15 @@ class TradeCall(BaseModel):
         _check_direction(self)
         _check_stop_distance(self)
         return self
+
+    @property
+    def entries(self) -> tuple[float, ...]:
+        """The distinct entry prices, lowest first: the posted ones, or the two ends of the range.
+
+        >>> parse_trade_call("BTC long entry 50000 49000 48000 SL 46000").entries
+        (48000.0, 49000.0, 50000.0)
+        """
+        return tuple(sorted(set(self.entry_prices or (self.entry_low, self.entry_high))))
 
     @property
     def entry_price(self) -> float:
@@ -233,6 +245,12 @@ def _check_prices(call: TradeCall) -> None:
                 f"{label} {_fmt(price)} is not a positive price; type prices like 50000 or 0.00001234",
                 field=field_name,
             )
+    if call.entry_prices and (min(call.entry_prices) != call.entry_low or max(call.entry_prices) != call.entry_high):
+        raise TradeCallError(
+            f"the entry prices {', '.join(_fmt(p) for p in call.entry_prices)} do not span the entry range "
+            f"{_entry_text(call.entry_low, call.entry_high)}; give one or the other",
+            field="entry_prices",
+        )
     if call.entry_low > call.entry_high:
         raise TradeCallError(
             f"the entry range starts at {_fmt(call.entry_low)}, above its end {_fmt(call.entry_high)}; "
@@ -1053,6 +1071,7 @@ def _build(reading: _Reading, source: str, symbol: _Symbol) -> TradeCall:
         side=reading.side,
         entry_low=min(entry_prices),
         entry_high=max(entry_prices),
+        entry_prices=tuple(entry_prices),
         stop_price=stop[0] if stop is not None else None,
         take_profit_prices=tuple(value for value, _, _ in reading.take_profits),
         leverage=leverage[0] if leverage is not None else None,

@@ -19,6 +19,8 @@ stop move                             fraction from entry (with a stop)
 TP n, TP n move, TP n reward:risk     per take-profit: price, fraction, ratio (``no stop``)
 isolated liquidation, isolated move   price (or ``no liquidation: …``), fraction
 cross liquidation, cross move         with a balance (``not reviewed: …`` when it is too small)
+entry n fills at, … average entry,    several entries: the isolated position after each fills, in
+entry n isolated liquidation          the order price reaches them (equal amounts per entry)
 stop vs isolated liquidation          the core's verdict, or ``no stop``
 stop vs cross liquidation             with a balance and a stop
 risk at stop                          quote amount lost at the stop (fees in), or ``no stop``
@@ -39,7 +41,20 @@ import numpy as np
 from pydantic import ValidationError
 
 from core import CallReview, CoreError, InvalidInputError, LiquidationResult, parse_trade_call, review_call
-from excel_addin._cells import BALANCE, FEE, MARGIN, VENUE, Grid, Rate, _no_liquidation, _out, error_text, grid, one_row
+from excel_addin._cells import (
+    BALANCE,
+    FEE,
+    MARGIN,
+    NO_LIQUIDATION,
+    VENUE,
+    Grid,
+    Rate,
+    _no_liquidation,
+    _out,
+    error_text,
+    grid,
+    one_row,
+)
 
 __all__ = ["NO_STOP", "review_table"]
 
@@ -115,6 +130,11 @@ def _rows(review: CallReview) -> Iterator[tuple[str, Any]]:
             yield "cross liquidation", "not reviewed: the account is smaller than the margin"
         else:
             yield from _liquidation("cross", review.cross)
+    for step in review.entry_ladder:
+        yield f"entry {step.step} fills at", step.fill_price
+        yield f"entry {step.step} average entry", step.average_entry
+        liquidation = step.liquidation_price
+        yield f"entry {step.step} isolated liquidation", NO_LIQUIDATION if liquidation is None else liquidation
     verdict = review.stop_vs_isolated
     yield "stop vs isolated liquidation", NO_STOP if verdict is None else verdict.message
     if review.stop_vs_cross is not None:

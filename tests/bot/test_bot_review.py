@@ -88,6 +88,20 @@ def test_no_stop_and_entry_range():
     assert "10x (assumed)" in _card("BTC long 50000 SL 48500")
 
 
+def test_several_entries_show_the_liquidation_after_each_fill():
+    # derivations.md D13: 45,180.8, 44,724.4, 44,264.9 (Binance BTC bracket 1, 10x)
+    card = _card("BTC long entry 50000 49000 48000 10x SL 44900", venue="binance")
+    lines = card.split("\n")
+    at = lines.index("🪜 Isolated, entries filling one by one:")
+    assert lines[at + 1 : at + 4] == [
+        "      50,000 → liq <b>45,180.80</b>",
+        "      49,000 · avg 49,494.95 → liq <b>44,724.40</b>",
+        "      48,000 · avg 48,986.39 → liq <b>44,264.90</b>",
+    ]
+    assert "⚠️ with 1 of 3 entries filled, liquidation at 45,180.8 comes before the stop 44,900" in lines
+    assert "🪜" not in _card("BTC long 50000 10x SL 44900")
+
+
 def test_everything_not_ours_is_escaped():
     call = TradeCall(side=Side.LONG, entry_low=50_000, entry_high=50_000, read_back=(("symbol", "<b>&BTC"),))
     card = review_card(review_call(call))

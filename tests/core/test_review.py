@@ -115,3 +115,38 @@ def test_call_without_symbol_says_which_brackets_were_used() -> None:
 def test_bad_fee_in_a_review_is_a_clear_error() -> None:
     with pytest.raises(InvalidInputError, match=r"taker fee 0\.5 is not a fee rate"):
         review_call(parse_trade_call("BTC long 50000 SL 48000"), taker_fee_rate=0.5)
+
+
+# --- several entries: the position after each fills (derivations.md D13) -------------------------------
+
+
+def test_entries_fill_one_by_one_from_the_top_for_a_long() -> None:
+    # Binance BTC bracket 1 (MMR 0.4 %, cum 0), 10x, each add margined at 10x: an isolated long's
+    # LP = avg·(1 − 1/10)/(1 − 0.004), rounded up to 0.1 (D13). Equal amounts: avg after two fills is
+    # the harmonic mean 2/(1/50,000 + 1/49,000) = 49,494.95; after three 3/(Σ 1/E) = 48,986.39.
+    review = review_call(parse_trade_call("BTC long entry 48000 50000 49000 10x SL 44000"), venue="binance")
+    ladder = review.entry_ladder
+    assert [s.fill_price for s in ladder] == [50_000.0, 49_000.0, 48_000.0]
+    averages = [50_000.0, 2 / (1 / 50_000 + 1 / 49_000), 3 / (1 / 50_000 + 1 / 49_000 + 1 / 48_000)]
+    assert [s.average_entry for s in ladder] == pytest.approx(averages, rel=1e-12)
+    for step, average in zip(ladder, averages, strict=True):
+        exact = average * 0.9 / 0.996
+        assert exact <= step.liquidation_price < exact + 0.1 + 1e-9  # the tick, rounded up
+    assert sum(s.fill_price * s.fill_quantity for s in ladder) == pytest.approx(review.notional, rel=1e-12)
+    assert "entries filled one by one with equal amounts" in review.notes
+    assert "stop_beyond_partial_liquidation" not in _codes(review)
+
+
+def test_a_short_fills_from_the_bottom_and_one_entry_has_no_ladder() -> None:
+    review = review_call(parse_trade_call("ETH short entry 3000 - 3100 10x SL 3400"))
+    assert [s.fill_price for s in review.entry_ladder] == [3_000.0, 3_100.0]
+    assert review_call(parse_trade_call("ETH short 3000 10x SL 3400")).entry_ladder == ()
+
+
+def test_stop_after_the_first_entry_alone_liquidates_is_a_warning() -> None:
+    # D13: first entry alone liquidates at 45,180.8; the stop 44,900 is below it, so a long that only
+    # got its first fill is liquidated before the stop, although the averaged review (44,277.2) is fine.
+    review = review_call(parse_trade_call("BTC long entry 50000 49000 48000 10x SL 44900"), venue="binance")
+    assert review.stop_vs_isolated is not None and review.stop_vs_isolated.stop_first
+    warning = next(w for w in review.warnings if w.code == "stop_beyond_partial_liquidation")
+    assert warning.text == "with 1 of 3 entries filled, liquidation at 45,180.8 comes before the stop 44,900"

@@ -285,6 +285,12 @@ def _review_rows(review: CallReview) -> list[tuple[str, Any]]:
             ]
         else:
             rows += [(f"{mode} liquidation", card.liquidation_price), (f"{mode} move", card.move_to_liquidation)]
+    for step in review.entry_ladder:  # several entries: the position after each fills
+        rows += [
+            (f"entry {step.step} fills at", step.fill_price),
+            (f"entry {step.step} average entry", step.average_entry),
+            (f"entry {step.step} isolated liquidation", step.liquidation_price),
+        ]
     assert review.stop_vs_isolated is not None
     assert review.stop_vs_cross is not None
     rows += [
