@@ -450,7 +450,7 @@ def dca_card(plan: DcaPlan, steps: Sequence[DcaStep], *, venue_name: str, symbol
     """
     request = plan.request
     side = request.side or Side.LONG
-    cur = "USDT" if request.contract is ContractType.LINEAR else esc(symbol)
+    cur = "USDT"  # ladders are linear only (core.dca_ladder)
     lines = [
         f"🪜 <b>{esc(symbol)} {side.value} DCA</b> · {fmt_lev(request.leverage or 0)} isolated · {esc(venue_name)}",
         "",

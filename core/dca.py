@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from core.calculator import calculate
-from core.enums import MarginMode, Side
+from core.enums import ContractType, MarginMode, Side
 from core.errors import InvalidInputError
 from core.models import MAX_DCA_FILLS, TradeRequest
 from core.pnl import average_entry
@@ -57,8 +57,8 @@ def dca_ladder(
         side: overrides ``request.side`` (default long).
 
     Raises:
-        InvalidInputError: no leverage, cross margin, no fills or too many, a price or quantity that
-            is not a positive number.
+        InvalidInputError: no leverage, cross margin, an inverse contract, no fills or too many, a
+            price or quantity that is not a positive number.
 
     >>> steps = dca_ladder(TradeRequest(entry_price=50_000, leverage=10, quantity=0.2), [(50_000, 0.2), (45_000, 0.2)])
     >>> [(s.average_entry, s.margin, s.liquidation_price) for s in steps]
@@ -68,6 +68,8 @@ def dca_ladder(
         raise InvalidInputError("a DCA ladder needs the leverage, like 10x", field="leverage")
     if request.margin_mode is not MarginMode.ISOLATED:
         raise InvalidInputError("a DCA ladder is isolated (each add brings its own margin)", field="margin_mode")
+    if request.contract is not ContractType.LINEAR:
+        raise InvalidInputError("a DCA ladder is for USDT-margined (linear) contracts", field="contract")
     if not 1 <= len(fills) <= MAX_DCA_FILLS:
         raise InvalidInputError(f"give 1 to {MAX_DCA_FILLS} fills, like 0.1 @ 48000; got {len(fills)}", field="fills")
     chosen = side or request.side or Side.LONG

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -395,6 +395,13 @@ def _show(value: Any) -> str:
 
 
 CROSS_EXAMPLE = "bal 20000; BTC long 0.5 @ 60000; ETH short 10 @ 3000 mark 2900"
+
+
+def _parts(text: str) -> Iterator[tuple[int, str]]:
+    """The non-empty parts of a several-part input (split by ``;`` or new lines), numbered from 1."""
+    return enumerate((part for part in re.split(r"[;\n]+", text) if part.strip()), start=1)
+
+
 _ACCOUNT_FIELDS = {"wallet_balance", "venue", "mmr", "taker_fee_rate"}
 _POSITION_FIELDS = {"symbol", "side", "quantity", "notional", "entry_price", "mark_price", "mmr"}
 
@@ -411,7 +418,7 @@ def parse_cross_account(text: str, *, defaults: Mapping[str, Any] | None = None)
     """
     account: dict[str, Any] = {k: v for k, v in (defaults or {}).items() if k in _ACCOUNT_FIELDS and v is not None}
     positions: list[dict[str, Any]] = []
-    for number, segment in enumerate((s for s in re.split(r"[;\n]+", text) if s.strip()), start=1):
+    for number, segment in _parts(text):
         fields = parse_trade_fields(segment)
         if "side" not in fields:
             extra = set(fields) - _ACCOUNT_FIELDS
@@ -473,7 +480,7 @@ def parse_dca(text: str, *, defaults: Mapping[str, Any] | None = None) -> DcaPla
         )
     trade: dict[str, Any] = {}
     fills: list[tuple[float, float]] = []
-    for number, segment in enumerate((s for s in re.split(r"[;\n]+", text) if s.strip()), start=1):
+    for number, segment in _parts(text):
         fields = parse_trade_fields(segment)
         if "quantity" in fields or "notional" in fields:
             if "entry_price" not in fields:
@@ -510,6 +517,8 @@ def parse_dca(text: str, *, defaults: Mapping[str, Any] | None = None) -> DcaPla
                 "a DCA ladder is isolated (each add brings its own margin); for cross use /cross", field="margin_mode"
             )
         merged.pop("margin_mode")  # a chat default of cross does not apply to a ladder
+    if merged.get("contract") is ContractType.INVERSE:
+        raise ParseError("a DCA ladder is for USDT-margined (linear) contracts; leave out inverse", field="contract")
     first_price, first_quantity = fills[0]
     try:
         request = TradeRequest(**{**merged, "entry_price": first_price, "quantity": first_quantity})

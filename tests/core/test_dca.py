@@ -81,10 +81,13 @@ class TestGrammar:
             ("10x; " + "; ".join(["0.1 @ 50000"] * 26), "fills", "at most 25"),
             ("10x; 0 @ 50000", "quantity", "greater than 0"),
             ("10x long " + "x" * 5000, "text", "characters"),
+            ("10x long inverse; 100 @ 50000", "contract", "linear"),
         ],
     )
     def test_mistakes_name_the_field_and_what_to_type(self, text: str, field: str, hint: str) -> None:
-        with pytest.raises(ParseError if field in ("fills", "leverage", "margin_mode", "text") else CoreError) as info:
+        with pytest.raises(
+            ParseError if field in ("fills", "leverage", "margin_mode", "text", "contract") else CoreError
+        ) as info:
             parse_dca(text)
         assert info.value.field == field and hint in str(info.value)
 
@@ -95,6 +98,8 @@ def test_the_ladder_itself_refuses_what_it_cannot_do() -> None:
         dca_ladder(request, [])
     with pytest.raises(InvalidInputError, match="isolated"):
         dca_ladder(request.with_changes(margin_mode="cross"), [(50_000, 0.1)])
+    with pytest.raises(InvalidInputError, match="linear"):
+        dca_ladder(request.with_changes(contract="inverse"), [(50_000, 100)])
     with pytest.raises(InvalidInputError, match="fill price"):
         dca_ladder(request, [(50_000, 0.1), (-1, 0.1)])
 
