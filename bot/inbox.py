@@ -30,6 +30,8 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import SimpleUpdateProcessor
 
+from bot.store import StoreConfigError
+
 __all__ = ["Inbox", "InboxProcessor"]
 
 _logger = logging.getLogger(__name__)
@@ -42,16 +44,27 @@ class Inbox(asyncio.Queue):  # type: ignore[type-arg]
     """The update queue, journaled: ``put`` writes the update to disk before queueing it."""
 
     def __init__(self, path: str | Path) -> None:
-        """Open (or create) the journal at ``path``."""
+        """Open (or create) the journal at ``path``.
+
+        Raises:
+            StoreConfigError: the file cannot be opened or written (the message says what to set).
+        """
         super().__init__()
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS inbox"
-            " (update_id INTEGER PRIMARY KEY, received REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, data TEXT)"
-        )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS inbox (update_id INTEGER PRIMARY KEY, received REAL NOT NULL,"
+                " attempts INTEGER NOT NULL DEFAULT 0, data TEXT)"
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreConfigError(
+                f"cannot open the update journal {str(self.path)!r} ({exc}); "
+                "set LIQCALC_INBOX to a writable file path, or to off"
+            ) from None
         self._kept: set[int] = {row[0] for row in self._db.execute("SELECT update_id FROM inbox")}
         self._replayed: set[int] = set()  # Telegram may deliver these again; never handle them twice
 

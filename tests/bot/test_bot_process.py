@@ -117,10 +117,11 @@ def test_console_answers_piped_commands_and_exits_on_end_of_input(tmp_path):
             id="postgres-unreachable",
         ),
         pytest.param({"TELEGRAM_API_BASE_URL": "http://127.0.0.1:1/api"}, "/bot", id="base-url-without-bot"),
+        pytest.param({"LIQCALC_INBOX": "/proc/liqcalc-inbox.sqlite3"}, "set LIQCALC_INBOX", id="inbox-unwritable"),
     ],
 )  # fmt: skip
 def test_bad_configuration_exits_2_with_a_clear_message(emu, tmp_path, extra, message):
-    env = bot_env(emu, tmp_path / "x.sqlite3", LIQCALC_INBOX=str(tmp_path / "inbox.sqlite3"), **extra)
+    env = bot_env(emu, tmp_path / "x.sqlite3", **{"LIQCALC_INBOX": str(tmp_path / "inbox.sqlite3"), **extra})
     done = subprocess.run(BOT_COMMAND, env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 2 and message in done.stderr
     assert emu.token not in done.stderr
