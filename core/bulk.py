@@ -9,6 +9,11 @@ Twins: ``liquidation_price_bulk`` (of :func:`core.liquidation.liquidation_price`
 positions or a hedge leg), ``liquidation_price_tiered_bulk`` (of
 :func:`core.tiers.liquidation_price_tiered`), ``pnl_bulk`` (of :func:`core.pnl.pnl`),
 ``position_size_bulk`` (of :func:`core.sizing.position_size`).
+
+Scalar-only, by nature: the product layer (``calculate``, ``compare_margin_modes``, ``review_call``:
+one card per trade; its hot path is ``liquidation_price_tiered_bulk``), ``cross_account`` (already
+one pass over all positions), ``dca_ladder`` (each step depends on the one before, at most 25), and
+the text parsers.
 """
 
 from __future__ import annotations
