@@ -132,18 +132,17 @@ class BotSettings(BaseSettings):
         ``LIQCALC_DB``, or when ``off``.
 
         Default: beside an SQLite ``LIQCALC_DB`` (``liqcalc.sqlite3`` → ``liqcalc-inbox.sqlite3``),
-        else ``liqcalc-inbox.sqlite3`` in the working folder (one per process: give each webhook
-        worker its own ``LIQCALC_INBOX``).
+        else in the working folder. A journal belongs to one process: only one process can poll a
+        token, and webhook workers are told apart by their port (``liqcalc-inbox-8443.sqlite3``).
         """
         db = self.db.strip().removeprefix("sqlite:///")
         if self.run_mode == "console" or (self.inbox or "").strip().lower() == "off" or db == ":memory:":
             return None
         if self.inbox:
             return Path(self.inbox)
-        if "://" in db or not db:
-            return Path("liqcalc-inbox.sqlite3")
-        path = Path(db)
-        return path.with_name(f"{path.stem}-inbox.sqlite3")
+        path = Path("liqcalc.sqlite3" if "://" in db or not db else db)
+        worker = f"-{self.webhook_port}" if self.run_mode == "webhook" else ""
+        return path.with_name(f"{path.stem}-inbox{worker}.sqlite3")
 
     @property
     def local_webhook_path(self) -> str:

@@ -142,5 +142,13 @@ def test_where_the_journal_lives(db, inbox, expected):
     assert (str(settings.inbox_path) if settings.inbox_path else None) == expected
 
 
+def test_each_webhook_worker_has_its_own_journal():
+    def journal(port: int) -> str:
+        hook = {"webhook_url": "https://bot.example.com/tg", "webhook_secret": "s3cret", "webhook_port": port}
+        return str(BotSettings(token="123:abc", db="postgresql://db/liqcalc", **hook).inbox_path)
+
+    assert journal(8443) == "liqcalc-inbox-8443.sqlite3" and journal(8444) == "liqcalc-inbox-8444.sqlite3"
+
+
 def test_the_console_keeps_no_journal():
     assert BotSettings(token=None).inbox_path is None
