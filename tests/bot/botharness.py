@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -113,6 +114,27 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise AssertionError(f"nothing listens on {port}")
 
 
+def webhook_env(port: int, secret: str) -> dict[str, str]:
+    """The variables that run ``python -m bot`` as a webhook on 127.0.0.1:``port`` (path /telegram)."""
+    return {
+        "LIQCALC_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "LIQCALC_WEBHOOK_SECRET": secret,
+        "LIQCALC_WEBHOOK_PORT": str(port),
+    }
+
+
+def forged_settings_update(update_id: int) -> dict[str, Any]:
+    """A POST body a forger would send to a webhook: user 777 changing their settings."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1, "date": int(time.time()), "text": "/settings venue okx",
+            "chat": {"id": 777, "type": "private"}, "from": {"id": 777, "is_bot": False, "first_name": "M"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 9}],
+        },
+    }  # fmt: skip
+
+
 def bot_env(emu: FakeTelegram, db: Path, **extra: str) -> dict[str, str]:
     """Environment for ``python -m bot`` as a subprocess against the emulator."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LIQCALC_", "TELEGRAM_"))}
@@ -129,6 +151,12 @@ def bot_env(emu: FakeTelegram, db: Path, **extra: str) -> dict[str, str]:
 
 
 BOT_COMMAND = [sys.executable, "-m", "bot"]
+
+
+def start_bot(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``python -m bot`` as a subprocess with ``env``, its output (stdout and stderr) in ``log``."""
+    with log.open("wb") as out:
+        return subprocess.Popen(BOT_COMMAND, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
 
 
 def post_json(url: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> int:

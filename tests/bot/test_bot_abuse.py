@@ -9,24 +9,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import subprocess
 import time
 
 import pytest
 from botharness import (
     ADMIN,
-    BOT_COMMAND,
     GROUP,
     MEMBER,
     PRIVATE,
-    ROOT,
     ask,
     bot_env,
     buttons,
+    forged_settings_update,
     free_port,
     post_json,
     running_bot,
     settings_for,
+    start_bot,
+    wait_for_port,
+    webhook_env,
 )
 from fake_telegram import parse_html
 from hypothesis import given, settings
@@ -273,34 +274,17 @@ async def test_markup_in_every_echoed_field_is_escaped(emu, db_path, caplog):
 @pytest.mark.slow
 def test_forged_webhook_posts_are_refused_and_the_token_stays_out_of_the_output(emu, tmp_path):
     port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram"
     secret = "abuse-Secret_7"
-    env = bot_env(
-        emu, tmp_path / "hook.sqlite3", LIQCALC_WEBHOOK_URL=url, LIQCALC_WEBHOOK_SECRET=secret,
-        LIQCALC_WEBHOOK_PORT=str(port), LIQCALC_LOG_LEVEL="DEBUG",
-    )  # fmt: skip
+    hook = webhook_env(port, secret)
+    url = hook["LIQCALC_WEBHOOK_URL"]
+    env = bot_env(emu, tmp_path / "hook.sqlite3", LIQCALC_LOG_LEVEL="DEBUG", **hook)
     log = tmp_path / "hook.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(BOT_COMMAND, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    process = start_bot(env, log)
     try:
         emu.expect("setWebhook", timeout=20, url=url, secret_token=secret)
-        forged = {
-            "update_id": 7,
-            "message": {
-                "message_id": 1, "date": int(time.time()), "text": "/settings venue okx",
-                "chat": {"id": 777, "type": "private"}, "from": {"id": 777, "is_bot": False, "first_name": "M"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": 9}],
-            },
-        }  # fmt: skip
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                status = post_json(url, forged)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the webhook server did not start"
-                time.sleep(0.05)
-        assert status == 403
+        wait_for_port(port)
+        forged = forged_settings_update(7)
+        assert post_json(url, forged) == 403
         for header in ("", secret.upper(), secret + "x", secret[:-1], emu.token):
             assert post_json(url, forged, {"X-Telegram-Bot-Api-Secret-Token": header}) == 403, header
         emu.user_sends(PRIVATE, "/liq 50000 10x 1000 long")

@@ -9,18 +9,22 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
-from pathlib import Path
 
 import pytest
-from botharness import BOT_COMMAND, PRIVATE, ROOT, bot_env, free_port, post_json, wait_for_port
+from botharness import (
+    BOT_COMMAND,
+    PRIVATE,
+    ROOT,
+    bot_env,
+    forged_settings_update,
+    free_port,
+    post_json,
+    start_bot,
+    wait_for_port,
+    webhook_env,
+)
 
 pytestmark = pytest.mark.slow
-
-
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(BOT_COMMAND, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> int:
@@ -35,7 +39,7 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
 def test_sigterm_exits_zero_and_settings_survive_a_restart(emu, tmp_path):
     db = tmp_path / "bot.sqlite3"
     env = bot_env(emu, db, LIQCALC_LOG_LEVEL="DEBUG")
-    first = _start(env, tmp_path / "first.log")
+    first = start_bot(env, tmp_path / "first.log")
     try:
         emu.wait_until_polling(timeout=20)
         emu.user_sends(PRIVATE, "/settings venue binance bal 10000")
@@ -45,7 +49,7 @@ def test_sigterm_exits_zero_and_settings_survive_a_restart(emu, tmp_path):
         assert _stop(first) == 0
     assert emu.pending_updates() == [] and len(emu.acknowledged_update_ids()) == 1
 
-    second = _start(env, tmp_path / "second.log")
+    second = start_bot(env, tmp_path / "second.log")
     try:
         emu.user_sends(PRIVATE, "/liq 50000 10x 1000 short")
         card = emu.expect("sendMessage", chat_id=PRIVATE, timeout=20)
@@ -60,24 +64,15 @@ def test_sigterm_exits_zero_and_settings_survive_a_restart(emu, tmp_path):
 
 def test_webhook_mode_refuses_forged_updates_and_serves_real_ones(emu, tmp_path):
     port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram"
     secret = "s3cret-Token_42"
-    env = bot_env(
-        emu, tmp_path / "hook.sqlite3", LIQCALC_WEBHOOK_URL=url, LIQCALC_WEBHOOK_SECRET=secret,
-        LIQCALC_WEBHOOK_PORT=str(port),
-    )  # fmt: skip
-    process = _start(env, tmp_path / "hook.log")
+    hook = webhook_env(port, secret)
+    url = hook["LIQCALC_WEBHOOK_URL"]
+    env = bot_env(emu, tmp_path / "hook.sqlite3", **hook)
+    process = start_bot(env, tmp_path / "hook.log")
     try:
         emu.expect("setWebhook", timeout=20, url=url, secret_token=secret)
         wait_for_port(port)
-        forged = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1, "date": int(time.time()), "text": "/settings venue okx",
-                "chat": {"id": 777, "type": "private"}, "from": {"id": 777, "is_bot": False, "first_name": "M"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": 9}],
-            },
-        }  # fmt: skip
+        forged = forged_settings_update(1)
         assert post_json(url, forged) == 403
         assert post_json(url, forged, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}) == 403
         emu.user_sends(PRIVATE, "/liq 50000 10x 1000 long")

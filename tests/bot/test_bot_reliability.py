@@ -9,12 +9,11 @@ from __future__ import annotations
 import shutil
 import signal
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from botharness import BOT_COMMAND, ROOT, bot_env, free_port, wait_for_port
+from botharness import bot_env, free_port, start_bot, wait_for_port, webhook_env
 from reliability_helpers import (
     assert_exactly_one_answer_each,
     assert_token_absent,
@@ -83,11 +82,6 @@ async def test_send_message_faults_lose_and_duplicate_nothing(emu, db_path, capl
 BURST = range(5001, 5051)  # 50 users, each saving a different balance in their private chat
 
 
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(BOT_COMMAND, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-
-
 def _balance(user: int) -> float:
     return float(1000 + user)
 
@@ -123,7 +117,7 @@ def _check_database(db: Path, acknowledged: set[int]) -> None:
 def test_kill_9_mid_burst_keeps_every_acknowledged_write(emu, tmp_path):
     db = tmp_path / "crash.sqlite3"
     env = bot_env(emu, db, LIQCALC_LOG_LEVEL="DEBUG", LIQCALC_TELEGRAM_OVERALL_RATE="20")
-    first = _start(env, tmp_path / "first.log")
+    first = start_bot(env, tmp_path / "first.log")
     try:
         emu.wait_until_polling(timeout=20)
         for user in BURST:
@@ -136,7 +130,7 @@ def test_kill_9_mid_burst_keeps_every_acknowledged_write(emu, tmp_path):
     assert 15 <= len(acknowledged) < len(BURST), "the kill should land mid-burst"
     _check_database(_crash_copy(db, tmp_path / "crash-copy"), acknowledged)  # as the kill left it
 
-    second = _start(env, tmp_path / "second.log")
+    second = start_bot(env, tmp_path / "second.log")
     try:
         emu.wait_until_polling(timeout=20)
         probe = sorted(acknowledged)[:3]
@@ -159,14 +153,6 @@ def test_kill_9_mid_burst_keeps_every_acknowledged_write(emu, tmp_path):
 IN_FLIGHT = range(6001, 6009)
 
 
-def _webhook_env(port: int) -> dict[str, str]:
-    return {
-        "LIQCALC_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-        "LIQCALC_WEBHOOK_SECRET": "s3cret-Token_42",
-        "LIQCALC_WEBHOOK_PORT": str(port),
-    }
-
-
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 def test_kill_9_with_answers_in_flight_answers_them_after_the_restart(emu, tmp_path, mode):
     """PTB confirms updates to Telegram before handling them (the next getUpdates, or the webhook's
@@ -176,9 +162,9 @@ def test_kill_9_with_answers_in_flight_answers_them_after_the_restart(emu, tmp_p
     has already forgotten those commands. After the restart every chat holds exactly one answer.
     """
     db = tmp_path / "inflight.sqlite3"
-    extra = _webhook_env(free_port()) if mode == "webhook" else {}
+    extra = webhook_env(free_port(), "s3cret-Token_42") if mode == "webhook" else {}
     env = bot_env(emu, db, LIQCALC_LOG_LEVEL="INFO", **extra)
-    first = _start(env, tmp_path / "first.log")
+    first = start_bot(env, tmp_path / "first.log")
     try:
         if mode == "webhook":
             emu.expect("setWebhook", timeout=20)
@@ -197,7 +183,7 @@ def test_kill_9_with_answers_in_flight_answers_them_after_the_restart(emu, tmp_p
     waiting = [user for user in IN_FLIGHT if not emu.sent_messages(user)]
     assert waiting, "some answers should have been held by the 429 when the process died"
 
-    second = _start(env, tmp_path / "second.log")
+    second = start_bot(env, tmp_path / "second.log")
     try:
         emu.wait_until(lambda: all(emu.sent_messages(user) for user in IN_FLIGHT), timeout=20)
         time.sleep(0.5)  # room for a duplicate to show up
