@@ -18,6 +18,7 @@ Usage: ``python3 -m benchmarks.bench_bot``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,17 +100,23 @@ async def _handler_times(token: str, base_url: str, db: Path) -> list[float]:
     return times
 
 
-def _handler_bench(db: Path) -> list[float]:
+@contextlib.contextmanager
+def emulator_process(chats: list[int]) -> Iterator[tuple[str, str]]:
+    """An emulator with ``chats`` in a spawned process for the block: its (token, base URL)."""
     context = multiprocessing.get_context("spawn")
     ready, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve, args=(list(range(10_000, 10_050)), ready, stop), daemon=True)
+    server = context.Process(target=_serve, args=(chats, ready, stop), daemon=True)
     server.start()
     try:
-        token, base_url = ready.get(timeout=60)
-        return asyncio.run(_handler_times(token, base_url, db))
+        yield ready.get(timeout=60)
     finally:
         stop.set()
         server.join(timeout=10)
+
+
+def _handler_bench(db: Path) -> list[float]:
+    with emulator_process(list(range(10_000, 10_050))) as (token, base_url):
+        return asyncio.run(_handler_times(token, base_url, db))
 
 
 LAST_CPU = (0.0, 0.0)

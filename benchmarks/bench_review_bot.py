@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_bot import _serve, command_update
+from benchmarks.bench_bot import command_update, emulator_process
 from bot.review_card import review_card
 from core import CoreError, parse_trade_call, review_call
 
@@ -110,16 +109,8 @@ async def _liq_under_charts(token: str, base_url: str, db: Path) -> tuple[list[f
 
 
 def _load_bench(db: Path) -> tuple[list[float], int]:
-    context = multiprocessing.get_context("spawn")
-    ready, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve, args=([CHAT], ready, stop), daemon=True)
-    server.start()
-    try:
-        token, base_url = ready.get(timeout=60)
+    with emulator_process([CHAT]) as (token, base_url):
         return asyncio.run(_liq_under_charts(token, base_url, db))
-    finally:
-        stop.set()
-        server.join(timeout=10)
 
 
 def run() -> list[dict]:
