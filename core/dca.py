@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict
 from core.calculator import calculate
 from core.enums import ContractType, MarginMode, Side
 from core.errors import InvalidInputError
+from core.liquidation import _check_positive
 from core.models import MAX_DCA_FILLS, TradeRequest
-from core.pnl import average_entry
 
 __all__ = ["DcaStep", "dca_ladder"]
 
@@ -74,16 +74,14 @@ def dca_ladder(
         raise InvalidInputError(f"give 1 to {MAX_DCA_FILLS} fills, like 0.1 @ 48000; got {len(fills)}", field="fills")
     chosen = side or request.side or Side.LONG
     steps: list[DcaStep] = []
-    prices: list[float] = []
-    quantities: list[float] = []
-    notional = 0.0
+    total = notional = 0.0
     previous_liquidation: float | None = None
     for number, (price, quantity) in enumerate(fills, start=1):
-        prices.append(price)
-        quantities.append(quantity)
-        avg = average_entry(prices, quantities)  # checks each price and quantity
-        total = sum(quantities)
+        _check_positive("fill price", price)
+        _check_positive("fill quantity", quantity)
+        total += quantity
         notional += price * quantity
+        avg = notional / total  # the quantity-weighted average entry (core.pnl.average_entry, linear)
         margin = notional / request.leverage
         result = calculate(
             request.with_changes(entry_price=avg, quantity=total, margin=margin, notional=None, leverage=None),
