@@ -70,7 +70,7 @@ def _price_rows(venue: str | None, rows: int, singles: int) -> list[dict[str, An
 
     one_call = _best(ranged, 7)
     many = _best(single_cells, 1) * rows / singles
-    label = venue or "standard"
+    label = venue or "textbook"
     return [
         {"name": f"LIQ_PRICE, one call over {rows:,} rows ({label})", "value": round(one_call * 1e3, 2),
          "unit": "ms", "target": f"< {RANGE_TARGET_MS:g}", "ok": one_call * 1e3 < RANGE_TARGET_MS},

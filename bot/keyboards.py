@@ -47,7 +47,7 @@ LEVERAGE_STEPS = (1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 25.0, 50.0, 75.0, 100.0,
 VIEWS = {"l": "liq", "c": "compare", "L": "liq_chart", "C": "compare_chart"}
 CHART_PATTERN = r"^1[LC]\|"  # CallbackQueryHandler pattern of the chart buttons
 _VENUE_CODES = {
-    "standard": "t", "binance": "b", "bybit": "y", "bybit-classic": "Y", "okx": "o", "gate": "g", "hyperliquid": "h",
+    "textbook": "t", "binance": "b", "bybit": "y", "bybit-classic": "Y", "okx": "o", "gate": "g", "hyperliquid": "h",
 }  # fmt: skip
 _CODE_VENUES = {code: key for key, code in _VENUE_CODES.items()}
 _FIELDS = (

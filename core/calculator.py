@@ -11,6 +11,8 @@ from core.enums import ContractType, FeeModel, MarginMode, MMBasis, Side
 from core.errors import CoreError, InvalidInputError
 from core.liquidation import bankruptcy_price
 from core.models import LiquidationResult, MarginComparison, Position, TierUsed, TradeRequest
+from core.numbers import fmt_num, fmt_percent
+from core.sizing import stop_check
 from core.tier_data import tier_table
 from core.tiers import BoundUnit, TierTable, liquidation_price_tiered
 from core.venues import VENUES, Venue, get_venue, round_price
@@ -29,7 +31,7 @@ __all__ = [
     "tier_used",
 ]
 
-DEFAULT_VENUE = "standard"
+DEFAULT_VENUE = "textbook"
 DEFAULT_SYMBOL = "BTC"
 DEFAULT_INVERSE_CONTRACT_SIZE = 100.0  # USD per contract (Binance COIN-M BTCUSD)
 COMPARED_VENUES = ("binance", "bybit", "okx", "gate", "hyperliquid")
@@ -84,7 +86,7 @@ def resolve_position(request: TradeRequest, side: Side, table: TierTable) -> Pos
         from_notional = request.notional / entry if inverse else request.notional
         if from_size is not None and not math.isclose(from_size, from_notional, rel_tol=_REL_TOL):
             raise InvalidInputError(
-                f"quantity {request.quantity:g} and notional {request.notional:g} disagree at entry {entry:g}; "
+                f"quantity {fmt_num(request.quantity)} and notional {fmt_num(request.notional)} disagree at entry {fmt_num(entry)}; "
                 "give only one of them",
                 field="notional",
             )
@@ -97,12 +99,18 @@ def resolve_position(request: TradeRequest, side: Side, table: TierTable) -> Pos
         notional = from_size
         if lev is not None and margin is not None and not math.isclose(margin * lev, notional, rel_tol=_REL_TOL):
             raise InvalidInputError(
-                f"margin {margin:g} × leverage {lev:g}x = {margin * lev:,.2f}, but the position is "
+                f"margin {fmt_num(margin)} × leverage {fmt_num(lev)}x = {margin * lev:,.2f}, but the position is "
                 f"{notional:,.2f}; give two of margin, leverage and size",
                 field="margin",
             )
         if lev is None and margin is not None:
             lev = notional / margin
+            if lev < 1 - _REL_TOL:
+                raise InvalidInputError(
+                    f"margin {fmt_num(margin)} is more than the whole position ({fmt_num(notional)}); did you mean a "
+                    f"margin of {fmt_num(notional / 10)} at 10x, or a larger size? give two of margin, leverage and size",
+                    field="margin",
+                )
         if margin is None and lev is not None:
             margin = notional / lev
     quantity = notional * entry / cs if inverse else notional / entry
@@ -201,6 +209,9 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
             - solved.tier.maintenance_amount
         )
     already = exact is not None and chosen.sign * (exact - position.entry_price) >= 0
+    stop = None
+    if request.stop_price is not None:
+        stop = stop_check(chosen, position.entry_price, request.stop_price, shown)
     return LiquidationResult(
         venue=venue.key,
         venue_name=venue.name,
@@ -221,7 +232,8 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
         already_liquidated=already,
         no_liquidation_reason=None if exact is not None else _why_not(position),
         notes=_notes(venue, table, position, request, taker),
-        caveat=_caveat(venue, table, position, taker),
+        caveat=_caveat(venue, table, position, taker, request.unsupported_venue),
+        stop=stop,
     )
 
 
@@ -311,13 +323,16 @@ def _why_not(position: Position) -> str:
     return "the collateral grows faster than the loss: no finite price liquidates this short"
 
 
-def _caveat(venue: Venue, table: TierTable, position: Position, taker: float) -> str:
+def _caveat(venue: Venue, table: TierTable, position: Position, taker: float, unsupported: str | None) -> str:
     """One short line for phones: what the exchange counts that this number does not (or differently)."""
+    if unsupported is not None:
+        mmr = f"MMR {fmt_percent(table.tiers[0].mmr)}"
+        return f"{unsupported} is not a venue yet: textbook formula with {mmr} · mark ≠ last price · no fees"
     parts = ["mark ≠ last price"]
     if venue.fee_model is FeeModel.NONE:
         parts.append("no fees")
     elif venue.fee_model is FeeModel.TAKER_IN_MMR:
-        parts.append(f"taker {taker * 100:g} % in MMR")
+        parts.append(f"taker {fmt_percent(taker)} in MMR")
     else:
         parts.append("close fee in MM")
     parts.append("no funding")
@@ -330,16 +345,18 @@ def _caveat(venue: Venue, table: TierTable, position: Position, taker: float) ->
 
 def _notes(venue: Venue, table: TierTable, position: Position, request: TradeRequest, taker: float) -> tuple[str, ...]:
     notes = [f"{venue.name} rules: {venue.formula}"]
+    if request.unsupported_venue is not None:
+        notes.append(f"{request.unsupported_venue} is not a venue yet: the textbook formula with your MMR")
     if table.source in ("your MMR",) or venue.tier_venue is None:
-        notes.append(f"flat MMR {table.tiers[0].mmr * 100:g} % ({table.source})")
+        notes.append(f"flat MMR {fmt_percent(table.tiers[0].mmr)} ({table.source})")
     else:
         notes.append(f"{venue.name} {table.market} brackets as of {table.as_of}; check the exchange for changes")
     if venue.fee_model is FeeModel.NONE:
         notes.append("fees not included (as on the exchange's formula)")
     elif venue.fee_model is FeeModel.TAKER_IN_MMR:
-        notes.append(f"taker fee {taker * 100:g} % added to the MMR, as {venue.name} does")
+        notes.append(f"taker fee {fmt_percent(taker)} added to the MMR, as {venue.name} does")
     else:
-        notes.append(f"fee to close at bankruptcy ({taker * 100:g} %) in maintenance margin")
+        notes.append(f"fee to close at bankruptcy ({fmt_percent(taker)}) in maintenance margin")
     notes.append("liquidation fires on the mark price, not the last trade; funding not included")
     if position.margin_mode is MarginMode.CROSS:
         notes.append("cross: other positions' PnL and margin are not included here; use /cross for an account")

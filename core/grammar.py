@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.enums import ContractType, MarginMode, Side
-from core.errors import ParseError
+from core.errors import ParseError, TierNotFoundError
 from core.models import (
     MAX_DCA_FILLS,
     CrossAccountRequest,
@@ -36,7 +36,19 @@ from core.models import (
     TradeRequest,
     validation_message,
 )
+from core.numbers import fmt_num
+from core.price_bands import plausible, price_band
+from core.tier_data import tier_table
 from core.venues import VENUES, get_venue
+from core.vocabulary import (
+    CONTRACT_WORDS,
+    MODE_WORDS,
+    NOT_YET_VENUES,
+    SIDE_WORDS,
+    fold_phrases,
+    strip_invisible,
+    suggest,
+)
 
 __all__ = [
     "CROSS_EXAMPLE",
@@ -48,12 +60,16 @@ __all__ = [
     "parse_percent",
     "parse_trade",
     "parse_trade_fields",
+    "venue_has_table",
 ]
 
 EXAMPLE = "50000 10x 1000 isolated"
 MAX_INPUT_CHARS = 500
 
-_NUMBER = re.compile(r"^[$€]?(?P<num>[+-]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(?P<suf>[kKmMbB])?$")
+_NUMBER = re.compile(
+    r"^[$€]?(?P<num>[+-]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(?P<suf>[kKmMbB])?(?:usdt|usdc|usd|\$|€)?$",
+    re.IGNORECASE,
+)
 _LEVERAGE = re.compile(r"^(?:x(?P<a>[+-]?[\d.,]+)|(?P<b>[+-]?[\d.,]+)x)$", re.IGNORECASE)
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 _SYMBOL = re.compile(
@@ -113,6 +129,9 @@ _LABELS = {
     "at": "entry_price",
     "@": "entry_price",
     "mmr": "mmr",
+    "sl": "stop_price",
+    "stop": "stop_price",
+    "stoploss": "stop_price",
     "cum": "maintenance_amount",
     "mmd": "maintenance_amount",
     "fee": "taker_fee_rate",
@@ -131,22 +150,9 @@ _LABELS = {
 }
 _PERCENT_FIELDS = {"mmr", "taker_fee_rate"}
 _TEXT_FIELDS = {"venue", "symbol"}
-_SIDES = {"long": Side.LONG, "l": Side.LONG, "buy": Side.LONG, "short": Side.SHORT, "s": Side.SHORT, "sell": Side.SHORT}
-_MODES = {
-    "iso": MarginMode.ISOLATED,
-    "isolated": MarginMode.ISOLATED,
-    "isolate": MarginMode.ISOLATED,
-    "cross": MarginMode.CROSS,
-    "crossed": MarginMode.CROSS,
-}
-_CONTRACTS = {
-    "inverse": ContractType.INVERSE,
-    "coinm": ContractType.INVERSE,
-    "coin-m": ContractType.INVERSE,
-    "linear": ContractType.LINEAR,
-    "usdt": ContractType.LINEAR,
-    "usdm": ContractType.LINEAR,
-}
+_SIDES = SIDE_WORDS
+_MODES = MODE_WORDS
+_CONTRACTS = CONTRACT_WORDS
 _POSITIONAL = ("entry_price", "margin")
 _FIELD_WORD = {
     "entry_price": "entry",
@@ -163,6 +169,7 @@ _FIELD_WORD = {
     "leverage": "leverage",
     "venue": "ex",
     "symbol": "sym",
+    "stop_price": "sl",
 }
 
 
@@ -220,6 +227,7 @@ def parse_trade_fields(text: str) -> dict[str, Any]:
     if not tokens:
         raise ParseError(f"no trade given; type it like {EXAMPLE}", field="text")
     fields: dict[str, Any] = {}
+    dotted: list[tuple[str, str]] = []  # numbers like 97.000: 97 or 97,000?
     positional = iter(_POSITIONAL)
     i = 0
     while i < len(tokens):
@@ -230,7 +238,13 @@ def parse_trade_fields(text: str) -> dict[str, Any]:
             field = _LABELS[word]
             if i >= len(tokens):
                 raise ParseError(f"{token!r} needs a value after it, like {_example(field)}", field=field)
-            _set(fields, field, _value(field, tokens[i]), token)
+            if field == "venue" and tokens[i].lower() in NOT_YET_VENUES:
+                _set(fields, "unsupported_venue", NOT_YET_VENUES[tokens[i].lower()], token)
+                _set(fields, field, "textbook", token)
+            else:
+                _set(fields, field, _value(field, tokens[i]), token)
+            if field not in _NOT_AMOUNTS and _THOUSANDS_DOT.match(tokens[i]):
+                dotted.append((field, tokens[i]))
             i += 1
         elif word in _SIDES:
             _set(fields, "side", _SIDES[word], token)
@@ -253,6 +267,8 @@ def parse_trade_fields(text: str) -> dict[str, Any]:
                     field="text",
                 )
             _set(fields, slot, parse_number(token, field=slot), token)
+            if slot != "quantity" and _THOUSANDS_DOT.match(token):
+                dotted.append((slot, token))
         elif (symbol := _symbol(token)) is not None:
             _set(fields, "symbol", symbol, token)
         elif word in {"nan", "inf", "infinity", "-inf", "+inf"}:
@@ -261,10 +277,46 @@ def parse_trade_fields(text: str) -> dict[str, Any]:
             raise ParseError(f"{token!r} needs a label; type mmr {token} or fee {token}", field="text")
         elif re.match(r"^[+-]?\d", token):
             raise ParseError(_number_hint(token), field="text")
+        elif word.lstrip("@") in NOT_YET_VENUES:
+            _set(fields, "venue", "textbook", token)
+            _set(fields, "unsupported_venue", NOT_YET_VENUES[word.lstrip("@")], token)
         else:
-            shown = token if len(token) <= 24 else token[:24] + "…"
-            raise ParseError(f"{shown!r} is not understood; a trade looks like {EXAMPLE}", field="text")
+            raise ParseError(_unknown_word(token), field="text")
+    for field, token in dotted:
+        _check_thousands_dot(field, token, fields.get("symbol"))
     return fields
+
+
+_THOUSANDS_DOT = re.compile(r"^[$€]?[1-9]\d{0,2}\.\d{3}$")
+_PRICE_FIELDS = frozenset({"entry_price", "mark_price", "stop_price"})
+_NOT_AMOUNTS = frozenset({"mmr", "taker_fee_rate", "quantity", "leverage", "contract_size"})
+
+
+def _check_thousands_dot(field: str, token: str, symbol: str | None) -> None:
+    """``97.000`` may be 97 or a European 97,000: ask, unless the symbol's price range settles it."""
+    value = parse_number(token, field=field)
+    thousands = value * 1000
+    in_band = field in _PRICE_FIELDS and price_band(symbol) is not None
+    if in_band and plausible(symbol, value) and not plausible(symbol, thousands):
+        return
+    raise ParseError(
+        f"{_word(field)} {token!r}: did you mean {thousands:,.0f}? type {thousands:.0f} for {thousands:,.0f}, "
+        f"or {fmt_num(value)} for {fmt_num(value)}",
+        field=field,
+    )
+
+
+def _vocabulary() -> list[str]:
+    words = set(_LABELS) | set(_SIDES) | set(_MODES) | set(_CONTRACTS) | set(VENUES) | set(NOT_YET_VENUES)
+    return sorted(w for w in words if len(w) >= 3 and w.isalpha())
+
+
+def _unknown_word(token: str) -> str:
+    shown = token if len(token) <= 24 else token[:24] + "…"
+    guess = suggest(token.lstrip("@#"), _vocabulary()) if token.isalpha() or token[1:].isalpha() else None
+    if guess is not None:
+        return f"{shown!r} is not understood: did you mean {guess}? a trade looks like {EXAMPLE}"
+    return f"{shown!r} is not understood; a trade looks like {EXAMPLE}"
 
 
 def parse_trade(text: str, *, defaults: Mapping[str, Any] | None = None) -> TradeRequest:
@@ -283,22 +335,110 @@ def parse_trade(text: str, *, defaults: Mapping[str, Any] | None = None) -> Trad
     fields = parse_trade_fields(text)
     merged = {k: v for k, v in (defaults or {}).items() if v is not None}
     merged.update(fields)
+    if "mmr" in merged and "mmr" not in fields and venue_has_table(merged):
+        del merged["mmr"]  # a saved MMR is for venues without a table; the trade's own mmr always wins
     if "entry_price" not in merged:
         raise ParseError(f"the entry price is missing; start with it, like {EXAMPLE}", field="entry_price")
+    _check_sizes(merged, fields)
     try:
         return TradeRequest(**merged)
     except ValidationError as exc:
         raise validation_message(exc) from None
 
 
+def venue_has_table(fields: Mapping[str, Any]) -> bool:
+    """Whether the venue named in ``fields`` (or the default) has a bracket table for the symbol.
+
+    The precedence of MMRs, decided once: a venue with a table uses its table unless the trade itself
+    names an ``mmr``; a saved (default) MMR applies only where there is no table.
+    """
+    venue = get_venue(str(fields.get("venue") or "textbook"))
+    if venue.tier_venue is None:
+        return False
+    contract = fields.get("contract", ContractType.LINEAR)
+    try:
+        tier_table(venue.tier_venue, str(fields.get("symbol") or "BTC"), ContractType(contract))
+    except TierNotFoundError:
+        return False
+    return True
+
+
+def _check_sizes(merged: Mapping[str, Any], fields: Mapping[str, Any]) -> None:
+    """Ask instead of computing when the numbers cannot be what the trader meant.
+
+    One number and a leverage (``btc 10x 1000``): the entry or the margin is missing. An entry far
+    outside the symbol's price range (``500 25x 97k btc``): swapped numbers or a typo.
+    """
+    entry = merged["entry_price"]
+    sized = any(merged.get(k) is not None for k in ("margin", "quantity", "notional"))
+    symbol = merged.get("symbol")
+    if not sized and "entry_price" in fields and merged.get("leverage") is not None:
+        coin = f"{symbol.lower()} " if isinstance(symbol, str) else ""
+        raise ParseError(
+            f"the entry price or the margin is missing: {fmt_num(entry)} was read as the entry and there is no margin; "
+            f"type entry, leverage and margin, like {coin}97000 10x 1000 (liqcalc does not fetch the current "
+            "price yet)",
+            field="entry_price",
+        )
+    if isinstance(symbol, str) and not plausible(symbol, entry):
+        low, high = price_band(symbol) or (0.0, 0.0)
+        margin = merged.get("margin")
+        if isinstance(margin, float) and plausible(symbol, margin):
+            hint = f"did you mean entry {fmt_num(margin)} and margin {fmt_num(entry)}? type the entry first"
+        else:
+            hint = "check the entry, or name the right symbol"
+        raise ParseError(
+            f"entry {fmt_num(entry)} is far outside {symbol}'s price range ({fmt_num(low, 4)} to {fmt_num(high, 4)}); {hint}",
+            field="entry_price",
+        )
+
+
 # ---------------------------------------------------------------------------------------------------
 
 
+_TIMES = re.compile(r"(?<=\d)[хХ×]|[хХ×](?=\d)")  # Cyrillic "х" or "×" beside digits: 20х, х20, 20×
+_BARE_INT = re.compile(r"^\d{1,3}$")
+_GROUP = re.compile(r"^\d{3}$")
+
+
 def _tokens(text: str) -> list[str]:
-    cleaned = text.replace("\u00a0", " ").replace("×", "x")
+    cleaned = fold_phrases(strip_invisible(text)).replace("\u00a0", " ").replace("\u202f", " ")
+    cleaned = _join_spaced_x(_TIMES.sub("x", cleaned.replace("×", "x")))
     cleaned = re.sub(r"\s*@\s*(?=[\d$.])", " @ ", cleaned)
     cleaned = re.sub(r"(\d)\s*%", r"\1%", cleaned)
-    return [t for t in re.split(r"[\s;]+", cleaned.strip()) if t]
+    return _join_space_groups([t for t in re.split(r"[\s;]+", cleaned.strip()) if t])
+
+
+def _join_spaced_x(text: str) -> str:
+    """``25 x`` → ``25x`` and ``x 25`` → ``x25`` (a phone keyboard's space before the x)."""
+    text = re.sub(r"(?<=\d)\s+[xX](?=\s|$)", "x", text)
+    return re.sub(r"(?:(?<=\s)|^)[xX]\s+(?=\d)", "x", text)
+
+
+def _join_space_groups(tokens: list[str]) -> list[str]:
+    """``97 000`` → ``97000``: a 1–3 digit number followed by groups of exactly three digits.
+
+    Joined when the group starts with 0 (``97 000``), or when the bare numbers would otherwise be
+    more than the two a trade has (entry and margin): ``3 200 20x 200`` is 3,200 and 200, while
+    ``600 100 10x`` stays entry 600 and margin 100.
+    """
+    bare = sum(1 for i, t in enumerate(tokens) if t.isdigit() and (i == 0 or tokens[i - 1].lower() not in _LABELS))
+    if not any(_GROUP.match(t) for t in tokens[1:]):
+        return tokens
+    joined: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        labelled = i > 0 and tokens[i - 1].lower() in _LABELS
+        grouped = _BARE_INT.match(token) and i + 1 < len(tokens) and _GROUP.match(tokens[i + 1])
+        if grouped and (tokens[i + 1].startswith("0") or (bare > 2 and not labelled)):
+            while i + 1 < len(tokens) and _GROUP.match(tokens[i + 1]):
+                token += tokens[i + 1]
+                i += 1
+                bare -= 1
+        joined.append(token)
+        i += 1
+    return joined
 
 
 def _set(fields: dict[str, Any], field: str, value: Any, token: str) -> None:
@@ -391,7 +531,7 @@ def _word(field: str) -> str:
 def _show(value: Any) -> str:
     if isinstance(value, Side | MarginMode | ContractType):
         return value.value
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{fmt_num(value)}" if isinstance(value, float) else str(value)
 
 
 CROSS_EXAMPLE = "bal 20000; BTC long 0.5 @ 60000; ETH short 10 @ 3000 mark 2900"

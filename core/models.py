@@ -21,6 +21,7 @@ __all__ = [
     "LiquidationResult",
     "MarginComparison",
     "Position",
+    "StopCheck",
     "TierUsed",
     "TradeRequest",
     "normalize_symbol",
@@ -61,6 +62,7 @@ _HINTS = {
     "maintenance_amount": "an amount like 50",
     "taker_fee_rate": "a rate like fee 0.05% (below 10 %)",
     "contract_size": "a size like cs 100",
+    "stop_price": "a price like sl 48000",
 }
 
 
@@ -92,6 +94,8 @@ class TradeRequest(BaseModel):
     taker_fee_rate: FeeRate | None = None
     contract: ContractType = ContractType.LINEAR
     contract_size: Positive | None = None
+    stop_price: Price | None = None  # the trader's stop: the card says whether it fires before liquidation
+    unsupported_venue: str | None = None  # an exchange named that has no rules here (answered on the textbook)
 
     @field_validator("side", mode="before")
     @classmethod
@@ -125,10 +129,10 @@ class TradeRequest(BaseModel):
         sizes = [n for n in given if n in ("margin", "quantity", "notional")]
         if not sizes:
             raise ValueError("the size is missing: add the margin (50000 10x 1000) or a quantity (qty 0.2)")
-        if len(given) < 2 and not (self.margin_mode is MarginMode.CROSS and "margin" not in given):
-            if given == ["margin"]:
-                raise ValueError("the leverage is missing: add it like 10x")
-            raise ValueError("isolated needs a margin or a leverage too: add 10x or margin 1000")
+        if given == ["margin"]:
+            raise ValueError("the leverage is missing: add it like 10x")
+        # a quantity or notional alone sizes the position (PnL needs no leverage); the liquidation
+        # price of an isolated position also needs its margin: core.calculator.resolve_position says so
         return self
 
 
@@ -149,6 +153,16 @@ class Position(BaseModel):
     leverage: Positive | None  # stated leverage; None in cross when only a size was given
     initial_margin: Positive | None  # notional / leverage, settlement currency
     wallet_balance: Positive  # isolated: margin + added margin; cross: the wallet
+
+
+class StopCheck(BaseModel):
+    """Does the stop fire before the liquidation? ``gap`` is the signed fraction of entry between them."""
+
+    model_config = _FROZEN
+
+    stop_first: bool
+    gap: float | None  # (stop − liquidation)·side / entry; positive = room between stop and liquidation
+    message: str
 
 
 class TierUsed(BaseModel):
@@ -192,6 +206,7 @@ class LiquidationResult(BaseModel):
     no_liquidation_reason: str | None
     notes: tuple[str, ...]
     caveat: str  # one short line: why the exchange may show a slightly different number
+    stop: StopCheck | None = None  # the request's stop against this liquidation price
 
 
 class MarginComparison(BaseModel):

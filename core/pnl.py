@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from core.calculator import resolve_position, table_for
+from core.calculator import DEFAULT_VENUE, resolve_position, table_for
 from core.enums import ContractType, Side
 from core.errors import InvalidInputError
 from core.liquidation import _check_fee, _check_positive, _side
@@ -72,7 +72,7 @@ def pnl(
 def pnl_report(request: TradeRequest, exit_price: float, side: Side | None = None) -> PnlResult:
     """PnL and ROE of the request's position closed at ``exit_price``."""
     chosen = side or request.side or Side.LONG
-    venue = get_venue(request.venue or "standard")
+    venue = get_venue(request.venue or DEFAULT_VENUE)
     position = resolve_position(request, chosen, table_for(request, venue))
     fee = request.taker_fee_rate or 0.0
     value = pnl(

@@ -19,6 +19,7 @@ from core.enums import MarginMode, Side
 from core.errors import CoreError, InvalidInputError, TierNotFoundError
 from core.liquidation import _check_fee
 from core.models import LiquidationResult, TradeRequest
+from core.numbers import fmt_num, fmt_percent
 from core.sizing import DEFAULT_BUFFER, StopCheck, max_safe_leverage, position_size, stop_check
 from core.trade_call import TradeCall
 from core.venues import get_venue
@@ -111,7 +112,7 @@ def review_call(
     if call.entry_low != call.entry_high:
         notes.append("entry range averaged to its midpoint")
     if call.leverage is None:
-        notes.append(f"no leverage in the call: {leverage:g}x reviewed")
+        notes.append(f"no leverage in the call: {fmt_num(leverage)}x reviewed")
 
     if margin is not None:
         quantity, sizing = margin * leverage / entry, "margin given"
@@ -120,7 +121,7 @@ def review_call(
             account_balance, risk_limit, entry, call.stop_price, taker_fee_rate=taker_fee_rate or 0.0
         )
         sizing = "sized for risk"
-        notes.append(f"size chosen so the stop loses {risk_limit * 100:g} % of the account")
+        notes.append(f"size chosen so the stop loses {fmt_percent(risk_limit)} of the account")
     else:
         quantity, sizing = NOMINAL_NOTIONAL / entry, "nominal"
         notes.append(f"no size given: a {NOMINAL_NOTIONAL:,.0f} USDT position reviewed")
@@ -140,7 +141,7 @@ def review_call(
     capped = _venue_leverage_cap(base)
     if capped is not None:
         notes.append(
-            f"{leverage:g}x is above {rules.name}'s {capped:g}x maximum for this size: reviewed at {capped:g}x"
+            f"{fmt_num(leverage)}x is above {rules.name}'s {fmt_num(capped)}x maximum for this size: reviewed at {fmt_num(capped)}x"
         )
         leverage = capped
         base = base.with_changes(leverage=capped)
@@ -242,8 +243,8 @@ def _partial_fill_warning(call: TradeCall, ladder: tuple[DcaStep, ...]) -> Revie
         if not check.stop_first:
             return ReviewWarning(
                 code="stop_beyond_partial_liquidation",
-                text=f"with {step.step} of {len(ladder)} entries filled, liquidation at {step.liquidation_price:,.8g} "
-                f"comes before the stop {call.stop_price:,.8g}",
+                text=f"with {step.step} of {len(ladder)} entries filled, liquidation at {fmt_num(step.liquidation_price)} "
+                f"comes before the stop {fmt_num(call.stop_price)}",
             )
     return None
 
@@ -266,7 +267,7 @@ def _with_table(request: TradeRequest) -> tuple[TradeRequest, str | None]:
         fallback = request.with_changes(mmr=rules.flat_mmr)
         return (
             fallback,
-            f"no {rules.name} bracket table for {request.symbol}: flat MMR {rules.flat_mmr * 100:g} % assumed",
+            f"no {rules.name} bracket table for {request.symbol}: flat MMR {fmt_percent(rules.flat_mmr)} assumed",
         )
     return request, None
 
@@ -292,22 +293,22 @@ def _warnings(
         found.append(
             ReviewWarning(
                 code="liquidation_close",
-                text=f"isolated liquidation only {abs(move) * 100:.2f} % from entry (warning under "
-                f"{liquidation_warning * 100:g} %)",
+                text=f"isolated liquidation only {fmt_percent(abs(move))} from entry (warning under "
+                f"{fmt_percent(liquidation_warning)})",
             )
         )
     if safe is not None and leverage > safe:
         found.append(
             ReviewWarning(
                 code="leverage_above_safe",
-                text=f"{leverage:g}x is above the highest safe leverage {safe:.1f}x for this stop",
+                text=f"{fmt_num(leverage)}x is above the highest safe leverage {safe:.1f}x for this stop",
             )
         )
     if risk_fraction is not None and sizing != "sized for risk" and risk_fraction > risk_limit:
         found.append(
             ReviewWarning(
                 code="risk_above_limit",
-                text=f"the stop loses {risk_fraction * 100:.1f} % of the account (limit {risk_limit * 100:g} %)",
+                text=f"the stop loses {fmt_percent(risk_fraction)} of the account (limit {fmt_percent(risk_limit)})",
             )
         )
     return tuple(found)

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict
 from core.enums import FeeModel, MMBasis, Side
 from core.errors import InvalidInputError
 from core.liquidation import _check_fee, _check_positive, _side
+from core.models import StopCheck
+from core.numbers import fmt_num, fmt_percent
 from core.tiers import TierTable
 from core.venues import Venue
 
@@ -24,16 +26,6 @@ __all__ = [
 
 DEFAULT_BUFFER = 0.005  # liquidation must sit 0.5 % of the stop price beyond the stop (mark/last gap, wicks)
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-
-
-class StopCheck(BaseModel):
-    """Does the stop fire before the liquidation? ``gap`` is the signed fraction of entry between them."""
-
-    model_config = _FROZEN
-
-    stop_first: bool
-    gap: float | None  # (stop − liquidation)·side / entry; positive = room between stop and liquidation
-    message: str
 
 
 class SizingResult(BaseModel):
@@ -141,11 +133,11 @@ def stop_check(side: Side | str, entry_price: float, stop_price: float, liquidat
         return StopCheck(stop_first=True, gap=None, message="no liquidation price: the stop is the only exit")
     gap = sign * (stop_price - liquidation_price) / entry_price
     if gap > 0:
-        return StopCheck(stop_first=True, gap=gap, message=f"stop fires {gap * 100:.2f} % of entry before liquidation")
+        return StopCheck(stop_first=True, gap=gap, message=f"stop fires {fmt_percent(gap)} of entry before liquidation")
     return StopCheck(
         stop_first=False,
         gap=gap,
-        message=f"stop is {-gap * 100:.2f} % of entry beyond the liquidation price: you are liquidated first",
+        message=f"stop is {fmt_percent(-gap)} of entry beyond the liquidation price: you are liquidated first",
     )
 
 
@@ -170,7 +162,7 @@ def size_for_risk(
     if chosen.sign * (entry_price - stop_price) <= 0:
         where = "below" if chosen is Side.LONG else "above"
         raise InvalidInputError(
-            f"a {chosen.value}'s stop must be {where} its entry: stop {stop_price:,.8g} vs entry {entry_price:,.8g}",
+            f"a {chosen.value}'s stop must be {where} its entry: stop {fmt_num(stop_price)} vs entry {fmt_num(entry_price)}",
             field="stop_price",
         )
     fee = venue.taker_fee_rate if taker_fee_rate is None else taker_fee_rate

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from core.enums import ContractType, FeeModel, MMBasis, Side
 from core.errors import InvalidInputError, TierNotFoundError
 from core.liquidation import PositionLeg, liquidation_price
+from core.numbers import fmt_num
 
 __all__ = ["BoundUnit", "Tier", "TierTable", "TieredLiquidation", "liquidation_price_tiered"]
 
@@ -207,9 +208,9 @@ class TierTable(BaseModel):
         tier = self.tier_at(quantity, price)
         if leverage > tier.max_leverage * (1 + 1e-12):
             raise InvalidInputError(
-                f"leverage {leverage:g}x is above the {self.venue} {self.symbol} maximum of "
-                f"{tier.max_leverage:g}x for a position of {tier.floor:,.0f}–{tier.cap:,.0f} {self._unit_label}; "
-                f"type a leverage of {tier.max_leverage:g}x or less",
+                f"leverage {fmt_num(leverage)}x is above the {self.venue} {self.symbol} maximum of "
+                f"{fmt_num(tier.max_leverage)}x for a position of {tier.floor:,.0f}–{tier.cap:,.0f} {self._unit_label}; "
+                f"type a leverage of {fmt_num(tier.max_leverage)}x or less",
                 field="leverage",
             )
 

@@ -39,7 +39,7 @@ VENUES: dict[str, Venue] = {
     v.key: v
     for v in (
         Venue(
-            key="standard",
+            key="textbook",
             name="Textbook",
             mm_basis=MMBasis.ENTRY,
             fee_model=FeeModel.NONE,
@@ -114,9 +114,10 @@ VENUES: dict[str, Venue] = {
 }
 
 _ALIASES = {
-    "textbook": "standard",
-    "std": "standard",
-    "simple": "standard",
+    "standard": "textbook",
+    "std": "textbook",
+    "simple": "textbook",
+    "default": "textbook",
     "bn": "binance",
     "bnb": "binance",
     "binance-futures": "binance",

@@ -133,7 +133,7 @@ def _trade_planner(ws: Worksheet) -> None:
         ],
     )
     ws["D13"] = "Textbook formula: LIQ_PRICE"
-    ws["E13"] = '=LIQ_PRICE(B4,B5,B6,B7,"isolated","standard")'
+    ws["E13"] = '=LIQ_PRICE(B4,B5,B6,B7,"isolated","textbook")'
     ws["D14"] = "Textbook formula in plain Excel"
     ws["E14"] = '=IF(LEFT(LOWER(B7),1)="l",B4*(1-1/B5+0.005),B4*(1+1/B5-0.005))'
     ws["D15"] = "One-liner: long | short"

@@ -54,7 +54,7 @@ ARG_DOCS = {
     "margin": "Margin put up, like 1000 (USDT). For a trade, give two of leverage, margin and quantity.",
     "side": "long or short (L / S, buy / sell, 1 / -1).",
     "mode": "isolated (default) or cross.",
-    "venue": "Exchange rules: standard (textbook, default), binance, bybit, bybit-classic, okx, gate, hyperliquid.",
+    "venue": "Exchange rules: textbook (default), binance, bybit, bybit-classic, okx, gate, hyperliquid.",
     "symbol": "Symbol for the venue's tiers, like BTC or ETHUSDT (default BTC).",
     "mmr": "MMR override as a % cell (0.5%) or 0.005. Empty: the venue's tier table.",
     "balance": "Wallet (account) balance, like 10000; needed for cross and for the risk share of the account.",

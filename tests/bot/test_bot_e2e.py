@@ -60,7 +60,7 @@ async def test_plain_trade_in_a_private_chat_is_a_liq(emu):
         pytest.param("/size 50000 stop 48500 risk 1% bal 10000 50x binance", ["❌ At 50x isolated"], id="size-stop-after-liq"),
         pytest.param("/tiers binance BTC", ["Binance BTCUSDT", "<pre>", "As of 2024-09-26"], id="tiers"),
         pytest.param("/tiers", ["Bundled bracket tables", "Binance: BTC, ETH, SOL"], id="tiers-index"),
-        pytest.param("/tiers standard", ["flat MMR of 0.5%"], id="tiers-flat"),
+        pytest.param("/tiers textbook", ["flat MMR of 0.5%"], id="tiers-flat"),
         pytest.param("/help", ["/liq", "/compare", "/cross", "/dca", "/pnl", "/target", "/size", "/tiers", "/settings"], id="help"),
         pytest.param("/help cross", ["<b>/cross</b>", "Example: <code>/cross bal 20000;"], id="help-page"),
         pytest.param("/start", ["Where does my position get liquidated?", f"@{BOT_USERNAME}"], id="start"),

@@ -34,7 +34,7 @@ def requests(draw: st.DrawFn) -> TradeRequest:
         "leverage": draw(st.floats(min_value=0.01, max_value=1000)),
         "margin": draw(positive),
         "wallet_balance": draw(st.none() | positive),
-        "venue": draw(st.sampled_from([None, "standard", "binance", "bybit", "okx", "gate", "hyperliquid"])),
+        "venue": draw(st.sampled_from([None, "textbook", "binance", "bybit", "okx", "gate", "hyperliquid"])),
         "symbol": draw(st.sampled_from([None, "BTC", "ETH", "PEPE"])),
         "mmr": draw(st.none() | st.floats(min_value=0, max_value=0.5)),
         "taker_fee_rate": draw(st.none() | st.floats(min_value=0, max_value=0.01)),

@@ -18,9 +18,9 @@ from core.grammar import parse_number
             "50k x10 1k iso short", dict(entry_price=50_000, leverage=10, margin=1_000, side=Side.SHORT), id="short-k"
         ),
         pytest.param(
-            "$50,000 10x margin 1000 cross bal 10000 ex binance sym ETH",
+            "$3,000 10x margin 1000 cross bal 10000 ex binance sym ETH",
             dict(
-                entry_price=50_000,
+                entry_price=3_000,
                 leverage=10,
                 margin=1_000,
                 margin_mode=MarginMode.CROSS,
@@ -63,11 +63,11 @@ def test_reads_what_traders_type(text: str, expected: dict) -> None:
         pytest.param("1e309 10x 1", "too large", id="overflow"),
         pytest.param("NaN 10x 100", "'NaN' is not a number", id="nan"),
         pytest.param("hello", "'hello' is not understood; a trade looks like 50000 10x 1000 isolated", id="word"),
-        pytest.param("50000 10x", "the size is missing", id="no-size"),
+        pytest.param("50000 10x", "the entry price or the margin is missing", id="no-size"),
         pytest.param("50000 10x 1000 5", "label it, like bal 5 or mark 5", id="third-number"),
         pytest.param("50000 10x 1000 long short", "given twice", id="two-sides"),
-        pytest.param("50000 10x 1000 kraken", "'kraken' is not understood", id="unknown-venue-word"),
-        pytest.param("50000 10x 1000 ex kraken", "venue 'kraken' is unknown; type one of", id="unknown-venue"),
+        pytest.param("50000 10x 1000 nasdaq", "'nasdaq' is not understood", id="unknown-venue-word"),
+        pytest.param("50000 10x 1000 ex nasdaq", "venue 'nasdaq' is unknown; type one of", id="unknown-venue"),
         pytest.param("50000 10x 1000 bal", "'bal' needs a value after it, like bal 10000", id="dangling-label"),
         pytest.param("<b>50000 10x 1000", "is not understood", id="html"),
         pytest.param("x" * 600, "a trade is one short line", id="too-long"),

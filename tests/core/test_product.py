@@ -72,7 +72,7 @@ class TestAnswerCard:
 
     def test_notes_say_what_is_approximated(self) -> None:
         notes = " ".join(calculate(parse_trade("50000 10x 1000 long okx mmr 0.4%")).notes)
-        assert "taker fee 0.05 % added to the MMR" in notes
+        assert "taker fee 0.05% added to the MMR" in notes
         assert "mark price" in notes and "funding not included" in notes
 
     def test_inverse_coin_margined(self) -> None:
@@ -98,7 +98,7 @@ class TestBadInput:
                 "above the binance BTC maximum of 100x for a position of 50,000–600,000",
                 id="lev-cap",
             ),
-            pytest.param("50000 10x 1000 binance sym DOGE", TierNotFoundError, "mmr 0.5%", id="unknown-symbol"),
+            pytest.param("0.15 10x 100 binance sym DOGE", TierNotFoundError, "mmr 0.5%", id="unknown-symbol"),
             pytest.param("50000 1x 10000000000 binance", TierNotFoundError, "beyond the last", id="beyond-last-tier"),
             pytest.param(
                 "50000 10x 1000 cross", InvalidInputError, "add the balance, like bal 10000", id="cross-no-bal"
@@ -221,7 +221,7 @@ class TestTraderTools:
         assert steps[1].liquidation_price == pytest.approx(47_500 * (1 - 0.1 + 0.005))
 
     def test_sizing_and_safe_leverage(self) -> None:
-        venue = get_venue("standard")
+        venue = get_venue("textbook")
         table = TierTable.flat(0.005)
         sized = size_for_risk("long", 10_000, 0.01, 50_000, 48_500, table=table, venue=venue)
         assert sized.quantity == pytest.approx(100 / 1_500, rel=1e-12)  # derivations.md D9
@@ -237,7 +237,7 @@ class TestTraderTools:
     def test_wrong_side_stop_is_refused(self) -> None:
         with pytest.raises(InvalidInputError, match="a long's stop must be below its entry"):
             size_for_risk(
-                "long", 10_000, 0.01, 50_000, 51_000, table=TierTable.flat(0.005), venue=get_venue("standard")
+                "long", 10_000, 0.01, 50_000, 51_000, table=TierTable.flat(0.005), venue=get_venue("textbook")
             )
 
     def test_stop_check(self) -> None:

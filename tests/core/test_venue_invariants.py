@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from core import CoreError, FeeModel, MMBasis, Side, TradeRequest, calculate, get_venue, table_for
 
-VENUES_WITH_TABLES = ["standard", "binance", "bybit", "bybit-classic", "hyperliquid"]
+VENUES_WITH_TABLES = ["textbook", "binance", "bybit", "bybit-classic", "hyperliquid"]
 VENUES_NEEDING_MMR = ["okx", "gate"]
 
 
@@ -39,7 +39,7 @@ def test_equity_equals_maintenance_at_the_exact_liquidation_price(request: Trade
         return
     price = result.liquidation_price_exact
     assume(price is not None and not result.already_liquidated)
-    venue = get_venue(request.venue or "standard")
+    venue = get_venue(request.venue or "textbook")
     table = table_for(request, venue)
     pos = result.position
     fee_in_mmr = venue.taker_fee_rate if venue.fee_model is FeeModel.TAKER_IN_MMR else 0.0

@@ -156,7 +156,7 @@ class TestWords:
     def test_venue(self) -> None:
         assert VENUE("OKEX") == "okx"
         assert VENUE(None) is None
-        with pytest.raises(InvalidInputError, match="venue 'nasdaq' is unknown; type one of: standard, binance"):
+        with pytest.raises(InvalidInputError, match="venue 'nasdaq' is unknown; type one of: textbook, binance"):
             VENUE("nasdaq")
         with pytest.raises(InvalidInputError, match="venue 5 is not a venue name"):
             VENUE(5)

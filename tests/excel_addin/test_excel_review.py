@@ -1,6 +1,6 @@
 """``LIQ_REVIEW`` called as Excel calls it: a posted trade call → a spilled (label, value) table.
 
-Expected values are worked by hand below each case; the textbook venue ("standard": MM at entry, flat
+Expected values are worked by hand below each case; the textbook venue ("textbook": MM at entry, flat
 MMR 0.5 %) is the FORMULAS §9 formula ``EP·(1 − 1/L + 0.005)``; Binance uses the USDⓈ-M formula
 (https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93) on the bundled 2024-09-26
 ETHUSDT bracket 1 (MMR 0.4 %, cum 0, tick 0.01). A call states no size: without a balance the core
@@ -179,7 +179,7 @@ class TestCells:
             pytest.param((BTC_CALL, 0, 0, 0, 0, 0), id="Office.js empty cells as 0"),
             pytest.param((BTC_CALL, "", "", "", "", ""), id="empty strings"),
             pytest.param(([[BTC_CALL]], [[None]], [[None]], [[None]], [[None]], [[None]]), id="2-D lists"),
-            pytest.param((BTC_CALL, "standard", None, None, 0.02), id="risk limit 0.02"),
+            pytest.param((BTC_CALL, "textbook", None, None, 0.02), id="risk limit 0.02"),
             pytest.param((BTC_CALL, "textbook", None, None, "2%"), id="risk limit as text, venue alias"),
         ],
     )
