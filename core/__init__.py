@@ -39,9 +39,17 @@ from core.models import (
     TierUsed,
     TradeRequest,
 )
-from core.pnl import PnlResult, average_entry, pnl, pnl_report, target_price
+from core.pnl import PnlResult, TargetResult, average_entry, pnl, pnl_report, target_price, target_report
 from core.review import CallReview, ReviewWarning, TargetReview, review_call
-from core.sizing import SizingResult, StopCheck, max_safe_leverage, position_size, size_for_risk, stop_check
+from core.sizing import (
+    SizingResult,
+    StopCheck,
+    max_safe_leverage,
+    position_size,
+    size_for_risk,
+    stop_check,
+    whole_leverage,
+)
 from core.tier_data import bundled_tier_tables, tier_table
 from core.tiers import Tier, TierTable, liquidation_price_tiered
 from core.trade_call import TradeCall, parse_trade_call
@@ -106,6 +114,7 @@ __all__ = [
     "Side",
     "SizingResult",
     "StopCheck",
+    "TargetResult",
     "TargetReview",
     "Tier",
     "TierNotFoundError",
@@ -150,5 +159,7 @@ __all__ = [
     "stop_check",
     "table_for",
     "target_price",
+    "target_report",
     "tier_table",
+    "whole_leverage",
 ]

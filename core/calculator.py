@@ -86,7 +86,7 @@ def resolve_position(request: TradeRequest, side: Side, table: TierTable) -> Pos
         from_notional = request.notional / entry if inverse else request.notional
         if from_size is not None and not math.isclose(from_size, from_notional, rel_tol=_REL_TOL):
             raise InvalidInputError(
-                f"quantity {fmt_num(request.quantity)} and notional {fmt_num(request.notional)} disagree at entry {fmt_num(entry)}; "
+                f"quantity {fmt_num(request.quantity or 0.0)} and notional {fmt_num(request.notional)} disagree at entry {fmt_num(entry)}; "
                 "give only one of them",
                 field="notional",
             )

@@ -7,20 +7,25 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from core.calculator import DEFAULT_VENUE, resolve_position, table_for
+from core.calculator import DEFAULT_VENUE, calculate, resolve_position, table_for
 from core.enums import ContractType, Side
-from core.errors import InvalidInputError
+from core.errors import CoreError, InvalidInputError
 from core.liquidation import _check_fee, _check_positive, _side
 from core.models import TradeRequest
 from core.venues import get_venue
 
-__all__ = ["PnlResult", "average_entry", "pnl", "pnl_report", "target_price"]
+__all__ = ["PnlResult", "TargetResult", "average_entry", "pnl", "pnl_report", "target_price", "target_report"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 class PnlResult(BaseModel):
-    """Profit and loss of a trade closed at ``exit_price`` (settlement currency, fees deducted)."""
+    """Profit and loss of a trade closed at ``exit_price`` (settlement currency, fees deducted).
+
+    A position is liquidated before price reaches an exit beyond its liquidation price: then
+    ``liquidated_first`` is set and ``pnl`` is the loss at liquidation, the whole margin backing it
+    (isolated: its margin and added margin; cross: the wallet), never more.
+    """
 
     model_config = _FROZEN
 
@@ -33,6 +38,26 @@ class PnlResult(BaseModel):
     fees: float
     roe: float | None  # pnl / initial margin, a fraction (0.5 = +50 %)
     price_move: float  # exit / entry − 1
+    liquidation_price: float | None = None  # None: no margin given, or no price liquidates it
+    liquidated_first: bool = False
+    max_loss: float | None = None  # what backs the position: isolated margin (+ added) or the cross wallet
+    pnl_at_exit: float | None = None  # the formula's value at the exit when liquidated first (not realisable)
+    liquidation_note: str | None = None  # why liquidation was not checked, when it was not
+
+
+class TargetResult(BaseModel):
+    """The exit price for a target ROE, checked against the liquidation price."""
+
+    model_config = _FROZEN
+
+    side: Side
+    entry_price: float
+    leverage: float
+    roe: float
+    exit_price: float | None  # None: no positive price, or liquidation comes first
+    liquidation_price: float | None
+    liquidated_first: bool
+    nominal_size: bool  # no size given: a first-bracket position was checked
 
 
 def pnl(
@@ -70,39 +95,108 @@ def pnl(
 
 
 def pnl_report(request: TradeRequest, exit_price: float, side: Side | None = None) -> PnlResult:
-    """PnL and ROE of the request's position closed at ``exit_price``."""
+    """PnL and ROE of the request's position closed at ``exit_price``, stopped at its liquidation.
+
+    Without a margin or leverage (``eth 3200 qty 2 short exit 3000``) the PnL needs none: ROE and the
+    liquidation check are left out and ``liquidation_note`` says so.
+    """
     chosen = side or request.side or Side.LONG
     venue = get_venue(request.venue or DEFAULT_VENUE)
-    position = resolve_position(request, chosen, table_for(request, venue))
+    table = table_for(request, venue)
+    margined = request.margin is not None or request.leverage is not None or request.wallet_balance is not None
+    if margined:
+        position = resolve_position(request, chosen, table)
+        entry, quantity, cs, contract = (
+            position.entry_price,
+            position.quantity,
+            position.contract_size,
+            position.contract,
+        )
+        margin, backing = position.initial_margin, position.wallet_balance
+    else:
+        entry, contract = request.entry_price, request.contract
+        cs = table.contract_size if contract is ContractType.INVERSE else 1.0
+        quantity = _quantity(request, cs)
+        margin = backing = None
     fee = request.taker_fee_rate or 0.0
-    value = pnl(
-        chosen,
-        position.entry_price,
-        exit_price,
-        position.quantity,
-        contract=position.contract,
-        contract_size=position.contract_size,
-        taker_fee_rate=fee,
-    )
-    gross = pnl(
-        chosen,
-        position.entry_price,
-        exit_price,
-        position.quantity,
-        contract=position.contract,
-        contract_size=position.contract_size,
-    )
-    margin = position.initial_margin
+    value = pnl(chosen, entry, exit_price, quantity, contract=contract, contract_size=cs, taker_fee_rate=fee)
+    gross = pnl(chosen, entry, exit_price, quantity, contract=contract, contract_size=cs)
+    liquidation, note = None, None
+    if margined:
+        try:
+            liquidation = calculate(request, chosen).liquidation_price
+        except CoreError as exc:
+            note = f"liquidation not checked: {exc.message}"
+    else:
+        note = "no margin or leverage given: ROE and the liquidation price need one (add 10x)"
+    first = liquidation is not None and chosen.sign * (exit_price - liquidation) <= 0
+    shown = -backing if first and backing is not None else value
     return PnlResult(
         side=chosen,
-        entry_price=position.entry_price,
+        entry_price=entry,
         exit_price=exit_price,
-        quantity=position.quantity,
+        quantity=quantity,
         initial_margin=margin,
-        pnl=value,
-        fees=gross - value,
-        roe=None if not margin else value / margin,
-        price_move=exit_price / position.entry_price - 1,
+        pnl=shown,
+        fees=0.0 if first else gross - value,
+        roe=None if not margin else shown / margin,
+        price_move=exit_price / entry - 1,
+        liquidation_price=liquidation,
+        liquidated_first=first,
+        max_loss=backing,
+        pnl_at_exit=value if first else None,
+        liquidation_note=note,
+    )
+
+
+def _quantity(request: TradeRequest, contract_size: float) -> float:
+    """Base quantity (linear) or contracts (inverse) from the request's quantity or notional."""
+    if request.quantity is not None:
+        return request.quantity
+    if request.notional is None:
+        raise InvalidInputError("the size is missing: add qty 0.2 or 10x and a margin", field="quantity")
+    if request.contract is ContractType.INVERSE:
+        return request.notional / contract_size
+    return request.notional / request.entry_price
+
+
+NOMINAL_MARGIN = 100.0  # settlement currency; a first-bracket position when /target gets no size
+
+
+def target_report(request: TradeRequest, roe: float, side: Side | None = None) -> TargetResult:
+    """The exit price for ``roe`` on the request's margin, or none when liquidation comes first.
+
+    A loss target beyond liquidation (``roe -150%`` at 25x) has no exit: the isolated position is
+    liquidated at a smaller loss. The request needs an entry and a leverage; without a size a
+    nominal first-bracket margin is checked (``nominal_size``), where brackets make size matter.
+
+    Raises:
+        InvalidInputError: no leverage, or a non-finite ROE.
+    """
+    chosen = side or request.side or Side.LONG
+    if request.leverage is None:
+        raise InvalidInputError("the leverage is missing; add it like 10x", field="leverage")
+    nominal = all(getattr(request, k) is None for k in ("margin", "quantity", "notional"))
+    sized = request.with_changes(margin=NOMINAL_MARGIN, margin_mode="isolated") if nominal else request
+    price = target_price(
+        chosen,
+        request.entry_price,
+        roe=roe,
+        leverage=request.leverage,
+        contract=request.contract,
+        taker_fee_rate=request.taker_fee_rate or 0.0,
+    )
+    liquidation = calculate(sized, chosen).liquidation_price
+    first = liquidation is not None and (price is None or chosen.sign * (price - liquidation) <= 0) and roe < 0
+    return TargetResult(
+        side=chosen,
+        entry_price=request.entry_price,
+        leverage=request.leverage,
+        roe=roe,
+        exit_price=None if first else price,
+        liquidation_price=liquidation,
+        liquidated_first=first,
+        nominal_size=nominal,
     )
 
 

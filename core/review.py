@@ -20,7 +20,7 @@ from core.errors import CoreError, InvalidInputError, TierNotFoundError
 from core.liquidation import _check_fee
 from core.models import LiquidationResult, TradeRequest
 from core.numbers import fmt_num, fmt_percent
-from core.sizing import DEFAULT_BUFFER, StopCheck, max_safe_leverage, position_size, stop_check
+from core.sizing import DEFAULT_BUFFER, StopCheck, max_safe_leverage, position_size, stop_check, whole_leverage
 from core.trade_call import TradeCall
 from core.venues import get_venue
 
@@ -103,14 +103,16 @@ def review_call(
         InvalidInputError: a non-positive balance or margin, or a risk limit outside (0, 1].
     """
     _check_inputs(account_balance, margin, risk_limit, taker_fee_rate)
-    rules = get_venue(venue or DEFAULT_VENUE)
-    entry = call.entry_price
+    rules = get_venue(call.venue or venue or DEFAULT_VENUE)
+    entry = _ladder_average(call)
     leverage = call.leverage or DEFAULT_LEVERAGE
     notes: list[str] = []
+    if call.venue is not None:
+        notes.append(f"{rules.name} rules: the venue named in the call")
     if call.symbol is None:
         notes.append(f"no symbol in the call: {DEFAULT_SYMBOL} brackets used")
-    if call.entry_low != call.entry_high:
-        notes.append("entry range averaged to its midpoint")
+    if len(call.entries) > 1:
+        notes.append("entries averaged as filled with equal amounts")
     if call.leverage is None:
         notes.append(f"no leverage in the call: {fmt_num(leverage)}x reviewed")
 
@@ -182,8 +184,8 @@ def review_call(
             buffer_fraction=buffer_fraction,
         )
     entry_ladder = _entry_ladder(call, base, quantity * entry)
-    if entry_ladder:
-        notes.append("entries filled one by one with equal amounts")
+    if taker_fee_rate:
+        notes.append(f"risk at the stop includes the taker fee {fmt_percent(taker_fee_rate)} on both fills")
     warnings = _warnings(call, isolated, vs_iso, risk_fraction, risk_limit, liquidation_warning, safe, leverage, sizing)
     partial = _partial_fill_warning(call, entry_ladder) if vs_iso is None or vs_iso.stop_first else None
     if partial is not None:
@@ -234,17 +236,41 @@ def _entry_ladder(call: TradeCall, base: TradeRequest, notional: float) -> tuple
         return ()  # a step the venue would refuse (bracket leverage): the averaged review stands
 
 
+def _ladder_average(call: TradeCall) -> float:
+    """The entry reviewed: the one entry, or the average of equal amounts filled at every entry.
+
+    Equal quote amounts at prices p₁…pₙ average to the harmonic mean n / Σ(1/pᵢ): the same average the
+    entry ladder reaches at its last step, so the full fill has one liquidation price, not two.
+    """
+    entries = call.entries
+    if len(entries) < 2:
+        return call.entry_price
+    return len(entries) / sum(1 / price for price in entries)
+
+
 def _partial_fill_warning(call: TradeCall, ladder: tuple[DcaStep, ...]) -> ReviewWarning | None:
-    """A warning when, with only the first entries filled, liquidation comes before the stop."""
-    if call.stop_price is None:
+    """A warning when liquidation comes before the stop while only the first entries are filled.
+
+    Price is walked in the losing direction from each fill: whichever comes first of the stop, the
+    next entry and this step's liquidation decides. A step's liquidation beyond the next entry is
+    never reached with that step alone (the next entry fills first and moves it).
+    """
+    stop = call.stop_price
+    if stop is None:
         return None
-    for step in ladder:
-        check = stop_check(call.side, step.average_entry, call.stop_price, step.liquidation_price)
-        if not check.stop_first:
+    sign = call.side.sign
+    for index, step in enumerate(ladder[:-1]):
+        liquidation = step.liquidation_price
+        if liquidation is None:
+            continue
+        next_fill = ladder[index + 1].fill_price
+        # distance travelled against the position from this fill: larger = reached later
+        reached = {"stop": sign * (step.fill_price - stop), "liq": sign * (step.fill_price - liquidation)}
+        if reached["liq"] < sign * (step.fill_price - next_fill) and reached["liq"] < reached["stop"]:
             return ReviewWarning(
                 code="stop_beyond_partial_liquidation",
-                text=f"with {step.step} of {len(ladder)} entries filled, liquidation at {fmt_num(step.liquidation_price)} "
-                f"comes before the stop {fmt_num(call.stop_price)}",
+                text=f"with {step.step} of {len(ladder)} entries filled, liquidation at {fmt_num(liquidation)} "
+                f"comes before the stop {fmt_num(stop)} and before the next entry {fmt_num(next_fill)}",
             )
     return None
 
@@ -301,7 +327,7 @@ def _warnings(
         found.append(
             ReviewWarning(
                 code="leverage_above_safe",
-                text=f"{fmt_num(leverage)}x is above the highest safe leverage {safe:.1f}x for this stop",
+                text=f"{fmt_num(leverage)}x is above the highest safe leverage {whole_leverage(safe)} for this stop",
             )
         )
     if risk_fraction is not None and sizing != "sized for risk" and risk_fraction > risk_limit:

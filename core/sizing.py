@@ -22,6 +22,7 @@ __all__ = [
     "position_size",
     "size_for_risk",
     "stop_check",
+    "whole_leverage",
 ]
 
 DEFAULT_BUFFER = 0.005  # liquidation must sit 0.5 % of the stop price beyond the stop (mark/last gap, wicks)
@@ -36,14 +37,26 @@ class SizingResult(BaseModel):
     side: Side
     entry_price: float
     stop_price: float
-    account_balance: float
-    risk_fraction: float
+    account_balance: float | None  # None: a money risk was given without the balance
+    risk_fraction: float | None  # of the account; None without a balance
     risk_amount: float  # what is lost at the stop, fees included
     quantity: float  # base units
     notional: float  # quote, at entry
     max_safe_leverage: float | None  # highest leverage whose liquidation stays beyond the stop (+ buffer)
     buffer_fraction: float
-    account_leverage: float  # notional / account balance
+    account_leverage: float | None  # notional / account balance
+    taker_fee_rate: float = 0.0  # the fee on both fills counted in the loss at the stop
+
+
+def whole_leverage(leverage: float) -> str:
+    """A safe leverage as exchanges take it: whole, rounded down (``25.09`` → ``25x``); below 1x, 0.01 steps.
+
+    >>> whole_leverage(25.09), whole_leverage(17.51), whole_leverage(0.456)
+    ('25x', '17x', '0.45x')
+    """
+    if leverage >= 1:
+        return f"{math.floor(leverage + 1e-9)}x"
+    return f"{math.floor(leverage * 100 + 1e-9) / 100:g}x"
 
 
 def position_size(
@@ -143,8 +156,8 @@ def stop_check(side: Side | str, entry_price: float, stop_price: float, liquidat
 
 def size_for_risk(
     side: Side | str,
-    account_balance: float,
-    risk_fraction: float,
+    account_balance: float | None,
+    risk_fraction: float | None,
     entry_price: float,
     stop_price: float,
     *,
@@ -152,11 +165,15 @@ def size_for_risk(
     venue: Venue,
     taker_fee_rate: float | None = None,
     buffer_fraction: float = DEFAULT_BUFFER,
+    risk_amount: float | None = None,
 ) -> SizingResult:
-    """Size from account, risk % and stop, with the highest safe leverage for that stop.
+    """Size from the risk (a share of the account, or ``risk_amount`` in quote) and the stop.
+
+    With ``risk_amount`` (``risk $50``) the balance is optional and ``risk_fraction`` is derived;
+    otherwise the balance and ``risk_fraction`` are required.
 
     Raises:
-        InvalidInputError: the stop is on the wrong side of the entry for this side.
+        InvalidInputError: the stop is on the wrong side of the entry, or the risk is out of range.
     """
     chosen = _side(side)
     if chosen.sign * (entry_price - stop_price) <= 0:
@@ -166,7 +183,28 @@ def size_for_risk(
             field="stop_price",
         )
     fee = venue.taker_fee_rate if taker_fee_rate is None else taker_fee_rate
-    quantity = position_size(account_balance, risk_fraction, entry_price, stop_price, taker_fee_rate=fee)
+    if risk_amount is not None:
+        _check_positive("risk_amount", risk_amount)
+        if account_balance is not None:
+            _check_positive("account_balance", account_balance)
+            if risk_amount >= account_balance:
+                raise InvalidInputError(
+                    f"risk {fmt_num(risk_amount)} is the whole account of {fmt_num(account_balance)} or more; "
+                    "type a smaller amount, like risk $50, or a share, like risk 1%",
+                    field="risk_amount",
+                )
+            risk_fraction = risk_amount / account_balance
+        else:
+            risk_fraction = None
+        quantity = position_size(1.0, 1.0, entry_price, stop_price, taker_fee_rate=fee) * risk_amount
+    else:
+        if account_balance is None or risk_fraction is None:
+            raise InvalidInputError(
+                "sizing by a share of the account needs the balance: add bal 10000, or risk an amount like risk $50",
+                field="account_balance",
+            )
+        quantity = position_size(account_balance, risk_fraction, entry_price, stop_price, taker_fee_rate=fee)
+        risk_amount = account_balance * risk_fraction
     leverage = max_safe_leverage(
         chosen,
         entry_price,
@@ -183,10 +221,11 @@ def size_for_risk(
         stop_price=stop_price,
         account_balance=account_balance,
         risk_fraction=risk_fraction,
-        risk_amount=account_balance * risk_fraction,
+        risk_amount=risk_amount,
         quantity=quantity,
         notional=quantity * entry_price,
         max_safe_leverage=leverage,
         buffer_fraction=buffer_fraction,
-        account_leverage=quantity * entry_price / account_balance,
+        account_leverage=None if account_balance is None else quantity * entry_price / account_balance,
+        taker_fee_rate=fee,
     )

@@ -123,6 +123,7 @@ class TradeCall(BaseModel):
     leverage: float | None = None
     margin_mode: MarginMode | None = None
     read_back: tuple[tuple[str, str], ...] = ()
+    venue: str | None = None  # the venue named in the call ("Exchange: Bybit Futures", "ex binance"), as a key
 
     @field_validator("symbol")
     @classmethod
@@ -206,6 +207,29 @@ def parse_trade_call(text: str) -> TradeCall:
     """
     source = text[:_MAX_INPUT_CHARS]
     folded = _fold(source)
+    call = _parse_folded(folded, source)
+    named = _VENUE_NAMED.search(folded)
+    if named is None:
+        return call
+    venue = _VENUE_KEYS[named.group(1).lower()]
+    return call.model_copy(update={"venue": venue, "read_back": (*call.read_back, ("venue", named.group(0)))})
+
+
+# The venues a call may name ("Exchange: Bybit Futures", "ex binance", "#OKX"), as whole words.
+_VENUE_KEYS = {
+    "binance": "binance",
+    "bybit": "bybit",
+    "okx": "okx",
+    "okex": "okx",
+    "gate": "gate",
+    "gateio": "gate",
+    "gate.io": "gate",
+    "hyperliquid": "hyperliquid",
+}
+_VENUE_NAMED = re.compile(r"(?<![\w.])(binance|bybit|okx|okex|gate\.io|gateio|hyperliquid)(?![\w.])", re.IGNORECASE)
+
+
+def _parse_folded(folded: str, source: str) -> TradeCall:
     tokens = _tokenize(folded)
     symbol = _find_symbol(tokens, folded)
     groups = _space_groups(tokens, folded)

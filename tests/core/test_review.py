@@ -54,9 +54,12 @@ def test_no_stop() -> None:
 
 
 def test_entry_range_is_averaged_and_said() -> None:
+    # equal amounts at both ends: harmonic mean 2 / (1/49,500 + 1/50,500) = 49,995.0 (the ladder's last average)
     review = review_call(parse_trade_call("BTC long entry 49500-50500 10x SL 48000 TP 55000"))
-    assert review.entry_price == pytest.approx(50_000.0)
-    assert "entry range averaged to its midpoint" in review.notes
+    assert review.entry_price == pytest.approx(49_995.0, abs=1e-6)
+    assert "entries averaged as filled with equal amounts" in review.notes
+    assert review.entry_ladder[-1].average_entry == pytest.approx(review.entry_price, rel=1e-12)
+    assert review.entry_ladder[-1].liquidation_price == pytest.approx(review.isolated.liquidation_price, rel=1e-12)
 
 
 def test_risk_above_limit_with_given_margin() -> None:
@@ -133,7 +136,7 @@ def test_entries_fill_one_by_one_from_the_top_for_a_long() -> None:
         exact = average * 0.9 / 0.996
         assert exact <= step.liquidation_price < exact + 0.1 + 1e-9  # the tick, rounded up
     assert sum(s.fill_price * s.fill_quantity for s in ladder) == pytest.approx(review.notional, rel=1e-12)
-    assert "entries filled one by one with equal amounts" in review.notes
+    assert "entries averaged as filled with equal amounts" in review.notes
     assert "stop_beyond_partial_liquidation" not in _codes(review)
 
 
@@ -144,9 +147,27 @@ def test_a_short_fills_from_the_bottom_and_one_entry_has_no_ladder() -> None:
 
 
 def test_stop_after_the_first_entry_alone_liquidates_is_a_warning() -> None:
-    # D13: first entry alone liquidates at 45,180.8; the stop 44,900 is below it, so a long that only
-    # got its first fill is liquidated before the stop, although the averaged review (44,277.2) is fine.
-    review = review_call(parse_trade_call("BTC long entry 50000 49000 48000 10x SL 44900"), venue="binance")
+    # D13: the first entry (50,000) alone liquidates at 45,180.8, above the next entry 44,000 and above
+    # the stop 43,000: a long filled only at 50,000 is liquidated before either. The full fill averages
+    # 2/(1/50,000 + 1/44,000) = 46,808.51 and liquidates at 46,808.51·0.9/0.996 = 42,297.45 → 42,297.5,
+    # below the stop, so the averaged review alone says the stop fires first.
+    review = review_call(parse_trade_call("BTC long entry 50000 44000 10x SL 43000"), venue="binance")
     assert review.stop_vs_isolated is not None and review.stop_vs_isolated.stop_first
     warning = next(w for w in review.warnings if w.code == "stop_beyond_partial_liquidation")
-    assert warning.text == "with 1 of 3 entries filled, liquidation at 45,180.8 comes before the stop 44,900"
+    assert warning.text == (
+        "with 1 of 2 entries filled, liquidation at 45,180.8 comes before the stop 43,000 and before the next entry 44,000"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        # D13: first-entry liquidation 45,180.8 lies beyond the next entry 49,000: that entry fills first
+        pytest.param("BTC long entry 50000 49000 48000 10x SL 44900", "next entry first", id="next-entry-first"),
+        # issue 10's short: fills 3,250 then 3,300; 3,250 alone at 20x liquidates near 3,396, far beyond 3,300
+        pytest.param("ETH short entry 3250 3300 20x SL 3420", "next entry first", id="short-next-entry-first"),
+    ],
+)
+def test_no_partial_fill_warning_when_price_passes_something_else_first(text: str, why: str) -> None:
+    review = review_call(parse_trade_call(text), venue="binance")
+    assert "stop_beyond_partial_liquidation" not in _codes(review), why
