@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.formatting import fmt_pct, fmt_price
 from core import CallReview, LiquidationResult
 
 __all__ = ["Level", "Theme", "levels_from_result", "levels_from_review", "render_ladder"]
@@ -45,18 +46,29 @@ class Level:
     label: str
     price: float
     move: float | None = None  # signed fraction from entry, from core
+    tick: float | None = None  # the price step of a rounded level (liquidation, bankruptcy), as on the card
 
 
 def levels_from_result(result: LiquidationResult, cross: LiquidationResult | None = None) -> list[Level]:
     """Ladder of a ``/liq`` or ``/compare`` answer: entry, liquidation(s), bankruptcy."""
     levels = [Level("entry", "entry", result.position.entry_price, 0.0)]
     if result.liquidation_price is not None:
-        levels.append(Level("liq_isolated", _mode_label(result), result.liquidation_price, result.move_to_liquidation))
+        levels.append(
+            Level(
+                "liq_isolated",
+                _mode_label(result),
+                result.liquidation_price,
+                result.move_to_liquidation,
+                result.tick_size,
+            )
+        )
     if result.bankruptcy_price is not None:
         bankrupt_move = result.bankruptcy_price / result.position.entry_price - 1
-        levels.append(Level("bankruptcy", "bankruptcy", result.bankruptcy_price, bankrupt_move))
+        levels.append(Level("bankruptcy", "bankruptcy", result.bankruptcy_price, bankrupt_move, result.tick_size))
     if cross is not None and cross.liquidation_price is not None:
-        levels.append(Level("liq_cross", "cross liq", cross.liquidation_price, cross.move_to_liquidation))
+        levels.append(
+            Level("liq_cross", "cross liq", cross.liquidation_price, cross.move_to_liquidation, cross.tick_size)
+        )
     return levels
 
 
@@ -85,6 +97,7 @@ def render_ladder(
     theme: Theme = "dark",
     entry_zone: tuple[float, float] | None = None,
     footer: str = "",
+    warning: str = "",
 ) -> bytes:
     """Render the ladder as PNG bytes (896 × 1120 px)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -114,10 +127,10 @@ def render_ladder(
         color = colors[level.kind]
         style = "--" if level.kind in ("bankruptcy", "liq_cross") else "-"
         ax.axhline(level.price, color=color, linewidth=2.4 if level.kind.startswith("liq") else 1.8, linestyle=style)
-        move = "" if level.move is None or level.kind == "entry" else f"  {level.move * 100:+.2f} %"
-        price = _price(level.price)
+        move = "" if level.move is None or level.kind == "entry" else f"  {fmt_pct(level.move)}"
+        price = fmt_price(level.price, level.tick)
         if level.kind == "entry" and entry_zone and entry_zone[0] != entry_zone[1]:
-            price = f"{_price(entry_zone[0])}–{_price(entry_zone[1])}"
+            price = f"{fmt_price(entry_zone[0])}–{fmt_price(entry_zone[1])}"
         ax.annotate(
             f"{level.label}  {price}{move}",
             xy=(1.0, level.price), xycoords="data", xytext=(1.04, y_text), textcoords="data",
@@ -126,8 +139,11 @@ def render_ladder(
             arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.8, "shrinkA": 0, "shrinkB": 2},
         )  # fmt: skip
     fig.text(0.04, 0.95, title, color=colors["fg"], fontsize=14, fontweight="bold", va="center")
+    if warning:
+        fig.text(0.04, 0.915, warning, color=colors["liq_isolated"], fontsize=13, fontweight="bold", va="center")
     if footer:
-        fig.text(0.04, 0.03, footer, color=colors["fg"], fontsize=8.5, alpha=0.8, va="center")
+        # 12 pt on a 896-px-wide image: read on a phone at about the size of the chat's own text
+        fig.text(0.04, 0.03, footer, color=colors["fg"], fontsize=12, alpha=0.9, va="center", wrap=True)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", facecolor=colors["bg"])
     return buffer.getvalue()
@@ -144,14 +160,6 @@ def _spread(prices: list[float], low: float, high: float, *, min_gap: float) -> 
         for i in range(len(positions) - 2, -1, -1):
             positions[i] = min(positions[i], positions[i + 1] - min_gap)
     return [max(low, p) for p in positions]
-
-
-def _price(value: float) -> str:
-    if value >= 1_000:
-        return f"{value:,.2f}" if value < 100_000 else f"{value:,.0f}"
-    if value >= 1:
-        return f"{value:,.4f}".rstrip("0").rstrip(".")
-    return f"{value:.8g}"
 
 
 def _mode_label(result: LiquidationResult) -> str:

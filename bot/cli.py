@@ -1,80 +1,97 @@
-"""``liq``: the terminal front end.
+"""``liq``: the terminal front end — the bot's own commands and answers, as plain text.
 
 Usage:
-    liq 50000 10x 1000 isolated      print the answer for one trade
-    liq                              interactive prompt (empty line or Ctrl-D to quit)
+    liq 50000 10x 1000 isolated          the /liq answer for one trade
+    liq /compare 50000 10x 1000 bal 10000
+    liq /pnl 97000 25x 500 long exit 99000
+    liq /size 97000 stop 95000 risk $50  (every bot command: /help lists them)
+    liq                                  a prompt taking trades and commands (empty line or Ctrl-D quits)
+    liq --help                           this text
 
-Imports only ``core``: it works without the Telegram extras installed.
+Exit status: 0 when every line was answered, 1 when a line was refused (the reason is printed),
+2 when the command itself is misused. Settings made with ``/settings`` are kept in
+``~/.liqcalc.sqlite3`` (``LIQCALC_DB`` moves them).
+
+The answers come from the bot's own handlers through the console chat (:mod:`bot.console`), so they
+are exactly the bot's. Without python-telegram-bot installed (the core-only install), ``liq`` answers
+trades only, with core's numbers in a short plain format.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
+import os
 import sys
 from collections.abc import Iterable
 
-from core import CoreError, LiquidationResult, Side, across_venues, calculate_sides, parse_trade
+from core import CoreError, across_venues, calculate_sides, parse_trade
 from core.grammar import EXAMPLE
 
+__all__ = ["main"]
 
-def _price(value: float | None) -> str:
-    if value is None:
-        return "none"
-    decimals = 2 if value >= 1 else 6
-    return f"{value:,.{decimals}f}"
+_HELP = {"-h", "--help", "help", "-help", "/?"}
+_DEFAULT_DB = "~/.liqcalc.sqlite3"
 
 
-def render(result: LiquidationResult) -> str:
-    """Plain-text card for one side."""
-    pos = result.position
-    cur = result.settle_currency
-    lines = [f"{result.symbol} {pos.side.value} {pos.margin_mode.value} · {result.venue_name}"]
-    if result.liquidation_price is None:
-        lines.append(f"  liquidation: cannot be liquidated — {result.no_liquidation_reason}")
-    else:
-        move = (result.move_to_liquidation or 0.0) * 100
-        lines.append(f"  liquidation: {_price(result.liquidation_price)}  ({move:+.2f} % from entry)")
-        if result.already_liquidated:
-            lines.append("  warning: the margin does not cover maintenance at entry: liquidated at once")
-    lines.append(f"  bankruptcy:  {_price(result.bankruptcy_price)}")
-    margin = "n/a" if pos.initial_margin is None else f"{pos.initial_margin:,.2f} {cur}"
-    lines.append(
-        f"  size: {pos.quantity:,.6g} @ {_price(pos.entry_price)} · margin {margin} · max loss {result.max_loss:,.2f} {cur}"
-    )
-    if result.tier is not None:
-        tier = result.tier
-        lines.append(f"  tier {tier.number}: MMR {tier.mmr * 100:g} %, amount {tier.maintenance_amount:,.2f}")
-    lines += [f"  · {note}" for note in result.notes]
-    return "\n".join(lines)
+def _command_line(text: str) -> str:
+    """A trade alone is a ``/liq``; a line starting with ``/`` is any bot command."""
+    return text if text.startswith("/") else f"/liq {text}"
 
 
-def answer(text: str) -> str:
-    """The full answer to one line: both sides when none is named, then the venue line."""
+def _run(lines: Iterable[str] | None) -> int:
+    """Answer ``lines`` (None: the interactive prompt) through the console chat; the exit status."""
+    from bot.config import BotSettings
+    from bot.console import run_console
+
+    overrides = {"inbox": "off"}
+    if "LIQCALC_DB" not in os.environ:
+        overrides["db"] = _DEFAULT_DB
+    settings = BotSettings().model_copy(update=overrides)
+    if lines is None:
+        return asyncio.run(run_console(settings, strict=True))
+    text = "".join(_command_line(line.strip()) + "\n" for line in lines if line.strip())
+    return asyncio.run(run_console(settings, stdin=io.StringIO(text), buttons=False, strict=True))
+
+
+def _plain(text: str) -> int:
+    """The core-only answer to one trade (python-telegram-bot not installed)."""
     try:
         request = parse_trade(text)
         cards = calculate_sides(request)
     except CoreError as exc:
-        return f"error: {exc}\nexample: {EXAMPLE}"
-    parts = [render(card) for card in cards]
-    side = request.side or Side.LONG
-    venues = " · ".join(f"{q.venue_name} {_price(q.price)}" for q in across_venues(request, side) if q.error is None)
-    if venues:
-        parts.append(f"{side.value} on each venue's rules: {venues}")
-    return "\n\n".join(parts)
+        print(f"error: {exc}\nexample: {EXAMPLE}")
+        return 1
+    for card in cards:
+        side = card.position.side
+        price = "none" if card.liquidation_price is None else f"{card.liquidation_price:,.8g}"
+        print(f"{card.symbol} {side.value} {card.position.margin_mode.value} · {card.venue_name}: liquidation {price}")
+        venues = " · ".join(
+            f"{q.venue_name} {q.price:,.8g}" for q in across_venues(request, side) if q.price is not None
+        )
+        if venues:
+            print(f"  {side.value} on each venue's rules: {venues}")
+    print(f"  {cards[0].caveat}")
+    return 0
 
 
 def main(argv: Iterable[str] | None = None) -> int:
     """Entry point of the ``liq`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args:
-        print(answer(" ".join(args)))
+    if args and args[0].lower() in _HELP:
+        print(__doc__)
         return 0
-    print(f"liqcalc — type a trade like: {EXAMPLE}   (empty line to quit)")
-    for line in sys.stdin:
-        if not line.strip():
-            break
-        print(answer(line.strip()))
-        print()
-    return 0
+    if args and args[0].startswith("--"):
+        print(f"liq: unknown option {args[0]!r}; type liq --help", file=sys.stderr)
+        return 2
+    try:
+        import telegram  # noqa: F401  (the bot's handlers need it)
+    except ImportError:
+        if not args:
+            print("liq: the prompt needs the bot extra (pip install 'liqcalc[bot]'); give a trade instead")
+            return 2
+        return _plain(" ".join(args))
+    return _run([" ".join(args)] if args else None)
 
 
 if __name__ == "__main__":

@@ -44,9 +44,10 @@ CHAT = {"id": 2, "type": "private", "first_name": "You", "username": "you"}
 class ConsoleRequest(BaseRequest):
     """A ``BaseRequest`` that plays Telegram for one private chat and prints the bot's messages."""
 
-    def __init__(self, out: TextIO) -> None:
-        """Write the bot's messages to ``out``."""
+    def __init__(self, out: TextIO, *, buttons: bool = True) -> None:
+        """Write the bot's messages to ``out`` (with their buttons, numbered, unless ``buttons`` is False)."""
         self.out = out
+        self.show_buttons = buttons
         self.messages: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self.last_buttons: list[str] = []
@@ -154,7 +155,8 @@ class ConsoleRequest(BaseRequest):
             self.buttons_message_id = message["message_id"]
         rendered = html_to_text(text) if str(params.get("parse_mode", "")).lower() == "html" else text
         head = "↻ (updated)\n" if edited else ""
-        self._print(f"{head}{rendered}\n{self._buttons(markup)}\n")
+        buttons = self._buttons(markup) if self.show_buttons else ""
+        self._print(f"{head}{rendered}\n{buttons}\n")
 
     def _buttons(self, markup: Any) -> str:
         rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
@@ -237,14 +239,31 @@ def _reader(stream: TextIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queu
         loop.call_soon_threadsafe(queue.put_nowait, None)
 
 
-async def run_console(settings: BotSettings, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """Chat with the bot on stdin/stdout until ``/quit`` or end of input; returns the exit status."""
+async def run_console(
+    settings: BotSettings,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    buttons: bool = True,
+    strict: bool = False,
+) -> int:
+    """Chat with the bot on stdin/stdout until ``/quit`` or end of input; returns the exit status.
+
+    ``strict`` (the ``liq`` command): the status is 1 when any line was refused, for scripts.
+    """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     quiet = settings.model_copy(update={"user_rate_limit": 0, "telegram_overall_rate": 0, "telegram_group_rate": 0})
-    request = ConsoleRequest(stdout)
+    request = ConsoleRequest(stdout, buttons=buttons)
     application = build_application(quiet, request=request)
+    refused = 0
+
+    async def count_refusal(update: object, context: object) -> None:
+        nonlocal refused
+        refused += 1
+
+    application.add_error_handler(count_refusal)
     session = ConsoleSession(request)
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     threading.Thread(
@@ -267,4 +286,4 @@ async def run_console(settings: BotSettings, *, stdin: TextIO | None = None, std
                     stdout.flush()
         finally:
             await application.post_shutdown(application)  # type: ignore[misc]
-    return 0
+    return 1 if strict and refused else 0

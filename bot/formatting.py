@@ -33,8 +33,10 @@ from core import (
     Side,
     SizingResult,
     StopCheck,
+    TargetResult,
     TierTable,
     TierUsed,
+    whole_leverage,
 )
 from core.calculator import VenueQuote
 
@@ -46,13 +48,13 @@ __all__ = [
     "error_text",
     "esc",
     "fit",
-    "floor_leverage",
     "fmt_amount",
     "fmt_lev",
     "fmt_pct",
     "fmt_price",
     "fmt_qty",
     "fmt_rate",
+    "fmt_safe_leverage",
     "html_to_text",
     "liq_card",
     "liq_title",
@@ -101,17 +103,21 @@ def _signed(body: str, value: float) -> str:
     return body
 
 
-def fmt_price(value: float | None) -> str:
-    """A price with thousands separators and decimals for its size (about 6 significant digits).
+def fmt_price(value: float | None, tick: float | None = None) -> str:
+    """A price with thousands separators: at the instrument's tick when known, else ~6 significant digits.
 
-    ≥ 1,000: two decimals (none when whole); below: enough decimals for 6 significant digits.
+    With a tick, exactly the tick's decimals (Binance BTC 0.1: ``93,494.0``; Bybit 0.01: ``93,428.40``).
+    Without: ≥ 1,000 two decimals (none when whole); below, enough decimals for 6 significant digits.
 
-    >>> fmt_price(2850.5), fmt_price(300.1234567), fmt_price(None)
-    ('2,850.50', '300.123', '—')
+    >>> fmt_price(2850.5), fmt_price(300.1234567), fmt_price(None), fmt_price(93494.0, 0.1), fmt_price(5739.5, 0.5)
+    ('2,850.50', '300.123', '—', '93,494.0', '5,739.5')
     """
     if value is None or not math.isfinite(value):
         return DASH
     size = abs(value)
+    if tick is not None and tick > 0:
+        decimals = max(0, -math.floor(math.log10(tick) + 1e-9))
+        return _signed(f"{size:,.{decimals}f}", value)
     if size == 0:
         return "0"
     decimals = 2 if size >= 1000 else min(12, max(2, 5 - math.floor(math.log10(size))))
@@ -193,13 +199,13 @@ def fmt_lev(value: float) -> str:
     return _trim(f"{value:,.2f}", 0) + "x"
 
 
-def floor_leverage(value: float) -> float:
-    """Round a leverage down to 0.01, so the shown "safe" leverage never exceeds the exact one.
+def fmt_safe_leverage(value: float) -> str:
+    """A highest safe leverage as an exchange takes it: whole and rounded down (``25.09`` → ``25x``).
 
-    >>> floor_leverage(21.4399)
-    21.43
+    >>> fmt_safe_leverage(25.09), fmt_safe_leverage(17.51), fmt_safe_leverage(0.456)
+    ('25x', '17x', '0.45x')
     """
-    return math.floor(value * 100 + 1e-9) / 100
+    return whole_leverage(value)
 
 
 # --- trade cards ----------------------------------------------------------------------------------
@@ -227,7 +233,8 @@ def liq_title(result: LiquidationResult) -> str:
     head = f"{result.symbol} {result.position.side.value}{lev}"
     if result.liquidation_price is None:
         return f"{head}: no liquidation price"
-    return f"{head}: liquidation {fmt_price(result.liquidation_price)} ({fmt_pct(result.move_to_liquidation)})"
+    price = fmt_price(result.liquidation_price, result.tick_size)
+    return f"{head}: liquidation {price} ({fmt_pct(result.move_to_liquidation)})"
 
 
 def _size_line(result: LiquidationResult) -> str:
@@ -248,14 +255,18 @@ def _money_line(result: LiquidationResult) -> str:
     if pos.margin_mode is MarginMode.CROSS:
         parts.append(f"wallet {fmt_amount(pos.wallet_balance, _currency(result))}")
     elif pos.initial_margin is not None:
-        parts.append(f"margin {fmt_amount(pos.initial_margin, _currency(result))}")
+        margin = f"margin {fmt_amount(pos.initial_margin, _currency(result))}"
+        added = pos.wallet_balance - pos.initial_margin
+        if added > pos.wallet_balance * 1e-9:
+            margin += f" + {fmt_amount(added, _currency(result))} added"
+        parts.append(margin)
     return " · ".join(parts)
 
 
 def _liq_value(result: LiquidationResult) -> str:
     if result.liquidation_price is None:
         return "<b>none</b>"
-    text = f"<b>{fmt_price(result.liquidation_price)}</b> ({fmt_pct(result.move_to_liquidation)})"
+    text = f"<b>{fmt_price(result.liquidation_price, result.tick_size)}</b> ({fmt_pct(result.move_to_liquidation)})"
     pos = result.position
     if pos.mark_price != pos.entry_price:
         text += f", {fmt_pct(result.move_to_liquidation_from_mark)} from mark"
@@ -263,14 +274,34 @@ def _liq_value(result: LiquidationResult) -> str:
 
 
 def _tier_line(tier: TierUsed | None) -> str | None:
+    """Which MMR was used and why: the trade's own, a venue's flat rate, or a dated bracket table."""
     if tier is None:
         return None
     if tier.number == 1 and math.isinf(tier.cap):
-        return f"MMR {fmt_rate(tier.mmr)} (flat)"
+        return f"MMR {fmt_rate(tier.mmr)} ({esc(tier.source)})"
     parts = [f"Tier {tier.number}", f"MMR {fmt_rate(tier.mmr)}", f"max {fmt_lev(tier.max_leverage)}"]
     if tier.maintenance_amount:
         parts.append(f"cum {fmt_qty(tier.maintenance_amount)}")
-    return " · ".join(parts)
+    return " · ".join(parts) + (f" ({esc(tier.as_of)} table)" if tier.as_of else "")
+
+
+def _stop_line(result: LiquidationResult) -> str | None:
+    """The trade's stop against this liquidation price (``sl 95000``)."""
+    check = result.stop
+    if check is None:
+        return None
+    if check.stop_first:
+        return f"✅ Stop fires first: {esc(check.message)}"
+    return f"❌ Stop is beyond liquidation: {esc(check.message)}"
+
+
+def _saved_mmr_line(saved_mmr: float | None, result: LiquidationResult) -> str | None:
+    if saved_mmr is None or result.tier is None:
+        return None
+    return (
+        f"ℹ️ Your saved MMR {fmt_rate(saved_mmr)} is not used: {esc(result.venue_name)} has a table for "
+        f"{esc(result.symbol)} (type mmr {fmt_rate(saved_mmr)} in the trade to use yours)"
+    )
 
 
 def _quotes_line(label: str, quotes: Sequence[VenueQuote], current: str) -> str | None:
@@ -280,6 +311,7 @@ def _quotes_line(label: str, quotes: Sequence[VenueQuote], current: str) -> str 
             continue
         name = esc(quote.venue_name)
         price = fmt_price(quote.price) if quote.price is not None else "none"
+        price = fmt_price(quote.price, quote.tick_size) if quote.price is not None else "none"
         parts.append(f"<b>{name} {price}</b>" if quote.venue == current else f"{name} {price}")
     if not parts:
         return None
@@ -312,10 +344,16 @@ def _warning(result: LiquidationResult) -> str | None:
     return None
 
 
-def liq_card(results: Sequence[LiquidationResult], quotes: Mapping[Side, Sequence[VenueQuote]] | None = None) -> str:
+def liq_card(
+    results: Sequence[LiquidationResult],
+    quotes: Mapping[Side, Sequence[VenueQuote]] | None = None,
+    *,
+    saved_mmr: float | None = None,
+) -> str:
     """The ``/liq`` answer: one side in full, or long and short side by side.
 
-    ``quotes`` holds, per side, the same trade on each venue's rules (``core.calculator.across_venues``).
+    ``quotes`` holds, per side, the same trade on each venue's rules (``core.calculator.across_venues``);
+    ``saved_mmr`` is the chat's saved MMR when the venue's table was used instead.
     """
     quotes = quotes or {}
     first = results[0]
@@ -328,11 +366,15 @@ def liq_card(results: Sequence[LiquidationResult], quotes: Mapping[Side, Sequenc
         lines.append(_size_line(first))
         lines.append("")
         lines.append(f"💥 Liquidation {_liq_value(first)}")
-        extra = [f"Bankruptcy {fmt_price(first.bankruptcy_price)}"] if first.bankruptcy_price is not None else []
+        extra = (
+            [f"Bankruptcy {fmt_price(first.bankruptcy_price, first.tick_size)}"]
+            if first.bankruptcy_price is not None
+            else []
+        )
         extra.append(f"max loss {fmt_amount(first.max_loss, _currency(first))}")
         joined = " · ".join(extra)
         lines.append(joined[:1].upper() + joined[1:])
-        lines.extend(line for line in (_warning(first), _tier_line(first.tier)) if line)
+        lines.extend(line for line in (_warning(first), _stop_line(first), _tier_line(first.tier)) if line)
         other = _quotes_line("Venues: ", quotes.get(side, ()), first.venue)
     else:
         lines.append(f"<b>{esc(first.symbol)}</b> · {_mode_word(first)} · {venue}")
@@ -343,10 +385,8 @@ def liq_card(results: Sequence[LiquidationResult], quotes: Mapping[Side, Sequenc
             side = result.position.side
             lines.append(f"{SIDE_ICON[side]} <b>{side.value.title()}</b> liq {_liq_value(result)}")
             if result.bankruptcy_price is not None:
-                lines.append(f"      bankruptcy {fmt_price(result.bankruptcy_price)}")
-            warning = _warning(result)
-            if warning:
-                lines.append(warning)
+                lines.append(f"      bankruptcy {fmt_price(result.bankruptcy_price, result.tick_size)}")
+            lines.extend(line for line in (_warning(result), _stop_line(result)) if line)
         lines.append("")
         lines.append(f"Max loss {fmt_amount(first.max_loss, _currency(first))}")
         tiers = {_tier_line(r.tier) for r in results}
@@ -367,6 +407,9 @@ def liq_card(results: Sequence[LiquidationResult], quotes: Mapping[Side, Sequenc
             lines.extend(present)
     if other:
         lines.append(other)
+    saved = _saved_mmr_line(saved_mmr, first)
+    if saved:
+        lines.append(saved)
     lines.append(_caveat_line(results[0].caveat))
     return fit("\n".join(lines))
 
@@ -433,7 +476,9 @@ def cross_card(result: CrossAccountResult) -> str:
     return fit("\n".join(lines))
 
 
-def dca_card(plan: DcaPlan, steps: Sequence[DcaStep], *, venue_name: str, symbol: str) -> str:
+def dca_card(
+    plan: DcaPlan, steps: Sequence[DcaStep], *, venue_name: str, symbol: str, valued_fills: bool = False
+) -> str:
     """The ``/dca`` answer: after each add, the average entry, the margin and the liquidation price.
 
     >>> from core import dca_ladder, parse_dca
@@ -465,20 +510,26 @@ def dca_card(plan: DcaPlan, steps: Sequence[DcaStep], *, venue_name: str, symbol
             lines.append("      liq <b>none</b>")
         else:
             lines.append(
-                f"      liq <b>{fmt_price(step.liquidation_price)}</b> ({fmt_pct(step.move_from_fill)} from the fill)"
+                f"      liq <b>{fmt_price(step.liquidation_price, step.tick_size)}</b> "
+                f"({fmt_pct(step.move_from_fill)} from the fill)"
             )
         if step.liquidated_before_fill and previous is not None and previous.liquidation_price is not None:
             lines.append(
                 f"      ⚠️ {fmt_price(step.fill_price)} is past step {previous.step}'s liquidation "
-                f"({fmt_price(previous.liquidation_price)}): liquidated before this add fills"
+                f"({fmt_price(previous.liquidation_price, previous.tick_size)}): liquidated before this add fills"
             )
         previous = step
+    if valued_fills:
+        lines.append(
+            f"ℹ️ $ amounts are position value (quantity × price), not margin: margin is value ÷ "
+            f"{fmt_lev(request.leverage or 0)}"
+        )
     lines.append(_caveat_line(steps[-1].caveat))
     return fit("\n".join(lines))
 
 
 def pnl_card(results: Sequence[PnlResult], symbol: str, currency: str = "USDT") -> str:
-    """The ``/pnl`` answer: PnL and ROE closing at an exit price, per side."""
+    """The ``/pnl`` answer: PnL and ROE closing at an exit price, per side, stopped at liquidation."""
     first = results[0]
     lines = [
         f"💰 <b>{esc(symbol)}</b> {fmt_price(first.entry_price)} → {fmt_price(first.exit_price)} "
@@ -489,31 +540,56 @@ def pnl_card(results: Sequence[PnlResult], symbol: str, currency: str = "USDT") 
     ]
     for result in results:
         icon = "🟢" if result.pnl > 0 else "🔴" if result.pnl < 0 else "⚪"
+        roe = f" ({fmt_pct(result.roe)})" if result.roe is not None else ""
+        head = f"{SIDE_ICON[result.side]} {result.side.value.title()}:"
+        if result.liquidated_first and result.liquidation_price is not None:
+            lines.append(
+                f"{head} 💥 liquidated at {fmt_price(result.liquidation_price)} first: "
+                f"<b>{fmt_amount(result.pnl, currency, signed=True)}</b>{roe}"
+            )
+            if result.pnl_at_exit is not None:
+                lines.append(
+                    f"      the exit {fmt_price(result.exit_price)} is never reached "
+                    f"(it would be {fmt_amount(result.pnl_at_exit, currency, signed=True)})"
+                )
+            continue
         roe = f" · ROE <b>{fmt_pct(result.roe)}</b>" if result.roe is not None else ""
-        lines.append(
-            f"{SIDE_ICON[result.side]} {result.side.value.title()}: {icon} "
-            f"<b>{fmt_amount(result.pnl, currency, signed=True)}</b>{roe}"
-        )
+        lines.append(f"{head} {icon} <b>{fmt_amount(result.pnl, currency, signed=True)}</b>{roe}")
         if result.fees:
             lines.append(f"      fees {fmt_amount(result.fees, currency)} (taker, both fills)")
-    if not any(r.fees for r in results):
+        if result.max_loss is not None and result.initial_margin is None:
+            lines.append(
+                f"      the wallet of {fmt_amount(result.max_loss, currency)} absorbs losses up to liquidation"
+            )
+    notes = [r.liquidation_note for r in results if r.liquidation_note]
+    if notes:
+        lines.append(f"ℹ️ <i>{esc(notes[0])}</i>")
+    if not any(r.fees for r in results) and not any(r.liquidated_first for r in results):
         lines.append("ℹ️ <i>no fees included: add fee 0.05% for taker fees on both fills</i>")
     return fit("\n".join(lines))
 
 
-def target_card(
-    symbol: str, entry_price: float, leverage: float, roe: float, prices: Sequence[tuple[Side, float | None]]
-) -> str:
-    """The ``/target`` answer: the exit price for a return on margin, per side."""
+def target_card(symbol: str, results: Sequence[TargetResult]) -> str:
+    """The ``/target`` answer: the exit price for a return on margin, per side; none past liquidation."""
+    first = results[0]
     lines = [
-        f"🎯 <b>{esc(symbol)}</b> ROE {fmt_pct(roe)} · {fmt_lev(leverage)} · entry {fmt_price(entry_price)}",
+        f"🎯 <b>{esc(symbol)}</b> ROE {fmt_pct(first.roe)} · {fmt_lev(first.leverage)} · entry "
+        f"{fmt_price(first.entry_price)}",
         "",
     ]
-    for side, price in prices:
-        if price is None:
-            lines.append(f"{SIDE_ICON[side]} {side.value.title()}: no price gives that return")
+    for result in results:
+        head = f"{SIDE_ICON[result.side]} {result.side.value.title()}:"
+        if result.liquidated_first and result.liquidation_price is not None:
+            lines.append(
+                f"{head} 💥 no exit: liquidated at {fmt_price(result.liquidation_price)} first "
+                f"(the margin, −100%, is the most an isolated position loses)"
+            )
+        elif result.exit_price is None:
+            lines.append(f"{head} no price gives that return")
         else:
-            lines.append(f"{SIDE_ICON[side]} {side.value.title()}: exit at <b>{fmt_price(price)}</b>")
+            lines.append(f"{head} exit at <b>{fmt_price(result.exit_price)}</b>")
+    if any(r.nominal_size for r in results) and any(r.liquidated_first for r in results):
+        lines.append("ℹ️ <i>liquidation for a position in the first bracket: a larger one liquidates sooner</i>")
     return fit("\n".join(lines))
 
 
@@ -525,29 +601,41 @@ def size_card(
     liquidation: LiquidationResult | None = None,
     check: StopCheck | None = None,
 ) -> str:
-    """The ``/size`` answer: the size that risks the chosen share, and the highest safe leverage."""
+    """The ``/size`` answer: the size that risks the chosen share or amount, and the highest safe leverage."""
     cur = "USDT"
+    if result.risk_fraction is not None and result.account_balance is not None:
+        risk = (
+            f"risk {fmt_rate(result.risk_fraction)} of {fmt_amount(result.account_balance, cur)} = "
+            f"{fmt_amount(result.risk_amount, cur)}"
+        )
+    else:
+        risk = f"risk {fmt_amount(result.risk_amount, cur)}"
+    fees = (
+        f"taker {fmt_rate(result.taker_fee_rate)} on both fills in"
+        if result.taker_fee_rate
+        else "no fees: add fee 0.05% to count them"
+    )
     lines = [
-        f"📐 <b>{esc(symbol)} {result.side.value}</b> · risk {fmt_rate(result.risk_fraction)} of "
-        f"{fmt_amount(result.account_balance, cur)} · {esc(venue_name)}",
+        f"📐 <b>{esc(symbol)} {result.side.value}</b> · {risk} · {esc(venue_name)}",
         f"Entry {fmt_price(result.entry_price)} · stop {fmt_price(result.stop_price)}",
         "",
         f"Size <b>{fmt_qty(result.quantity, esc(symbol))}</b> = {fmt_amount(result.notional, cur)}",
-        f"Loss at the stop {fmt_amount(result.risk_amount, cur)} (fees in)",
-        f"Account leverage {fmt_lev(result.account_leverage)}",
+        f"Loss at the stop {fmt_amount(result.risk_amount, cur)} ({fees})",
     ]
+    if result.account_leverage is not None:
+        lines.append(f"Account leverage {fmt_lev(result.account_leverage)}")
     if result.max_safe_leverage is None:
         lines.append("No safe leverage: the stop is on the wrong side")
     else:
         lines.append(
-            f"🛡 Highest safe leverage <b>{fmt_lev(floor_leverage(result.max_safe_leverage))}</b> "
+            f"🛡 Highest safe leverage <b>{fmt_safe_leverage(result.max_safe_leverage)}</b> "
             f"(liquidation {fmt_rate(result.buffer_fraction)} beyond the stop)"
         )
     if liquidation is not None and check is not None:
         icon = "✅" if check.stop_first else "❌"
         lines.append(
-            f"{icon} At {_mode_word(liquidation)}: liquidation {fmt_price(liquidation.liquidation_price)}; "
-            f"{esc(check.message)}"
+            f"{icon} At {_mode_word(liquidation)}: liquidation "
+            f"{fmt_price(liquidation.liquidation_price, liquidation.tick_size)}; {esc(check.message)}"
         )
     return fit("\n".join(lines))
 

@@ -7,6 +7,7 @@ the one place that turns them into a reply. Numbers come from ``core`` only.
 from __future__ import annotations
 
 import logging
+import math
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -29,6 +30,7 @@ from bot.store import ChatSettings, Scope
 from core import (
     VENUES,
     ContractType,
+    CoreError,
     ParseError,
     Side,
     TradeRequest,
@@ -47,8 +49,9 @@ from core import (
     size_for_risk,
     stop_check,
     table_for,
-    target_price,
+    target_report,
     tier_table,
+    venue_has_table,
 )
 from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE
 
@@ -98,20 +101,38 @@ async def chat_defaults(update: Update, context: Context) -> dict[str, object]:
     return (await context.bot_data.store.get(scope, key)).as_defaults()
 
 
-def liq_answer(request: TradeRequest) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The ``/liq`` card and its buttons for a request (also used by the buttons)."""
+def _computes(request: TradeRequest) -> bool:
+    """Whether the venue can price this trade (a leverage button is offered only then)."""
+    try:
+        calculate(request, request.side or Side.LONG)
+    except CoreError:
+        return False
+    return True
+
+
+def liq_answer(request: TradeRequest, saved_mmr: float | None = None) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The ``/liq`` card and its buttons for a request (also used by the buttons).
+
+    ``saved_mmr``: the chat's saved MMR when the venue's table was used instead (the card says so).
+    """
     results = calculate_sides(request)
     quotes = {r.position.side: across_venues(request, r.position.side) for r in results}
-    markup = keyboards.trade_keyboard(request, results[0].position.leverage, "liq")
-    return formatting.liq_card(results, quotes), markup
+    markup = keyboards.trade_keyboard(request, results[0].position.leverage, "liq", computes=_computes)
+    return formatting.liq_card(results, quotes, saved_mmr=saved_mmr), markup
 
 
 def compare_answer(request: TradeRequest) -> tuple[str, InlineKeyboardMarkup | None]:
     """The ``/compare`` card and its buttons."""
     sides = (request.side,) if request.side is not None else BOTH_SIDES
     comparisons = [compare_margin_modes(request.model_copy(update={"side": side})) for side in sides]
-    markup = keyboards.trade_keyboard(request, comparisons[0].isolated.position.leverage, "compare")
+    markup = keyboards.trade_keyboard(request, comparisons[0].isolated.position.leverage, "compare", computes=_computes)
     return formatting.compare_card(comparisons), markup
+
+
+def _ignored_mmr(defaults: dict[str, object], request: TradeRequest) -> float | None:
+    """The saved MMR when the trade used the venue's table instead (core's precedence), else None."""
+    saved = defaults.get("mmr")
+    return saved if isinstance(saved, float) and request.mmr is None else None
 
 
 async def _may_change_settings(update: Update, context: Context) -> bool:
@@ -132,18 +153,37 @@ async def _may_change_settings(update: Update, context: Context) -> bool:
 def _settings_view(update: Update, values: ChatSettings, can_change: bool, prefix: str = "") -> str:
     chat = update.effective_chat
     where = "this group" if chat is not None and chat.type != ChatType.PRIVATE else "you"
-    venue_name = get_venue(values.venue).name if values.venue else None
-    card = formatting.settings_card(values.as_defaults(), where=where, venue_name=venue_name, can_change=can_change)
-    return prefix + card
+    venue = get_venue(values.venue or DEFAULT_VENUE)
+    defaults = values.as_defaults()
+    mmr_note = None
+    if values.mmr is not None:
+        symbol = values.symbol or DEFAULT_SYMBOL
+        if venue_has_table(defaults):
+            mmr_note = (
+                f"⚠️ {venue.name} has a {symbol} bracket table: trades there use it, not your MMR. Your MMR applies "
+                "on venues without a table; type mmr in a trade to override the table."
+            )
+        else:
+            mmr_note = f"Your MMR is used for every trade on {venue.name} (it has no {symbol} bracket table)."
+    card = formatting.settings_card(
+        defaults, where=where, venue_name=venue.name if values.venue else None, can_change=can_change
+    )
+    return prefix + card + (f"\n{formatting.esc(mmr_note)}" if mmr_note else "")
 
 
 # --- the gate ---------------------------------------------------------------------------------------
 
 
 async def gate(update: Update, context: Context) -> None:
-    """Per-user command limit (group -1): over the limit, one notice, then silence."""
+    """Per-user command limit in groups (group -1): over the limit, one notice, then silence.
+
+    The limit protects the other members of a group. A private chat harms no one else: there only
+    Telegram's own pace applies (PTB's rate limiter), and button presses, which edit our own
+    answer, never count.
+    """
     user = update.effective_user
-    if user is None:
+    chat = update.effective_chat
+    if user is None or chat is None or chat.type == ChatType.PRIVATE:
         return
     query = update.callback_query
     message = update.message or update.edited_message
@@ -151,8 +191,7 @@ async def gate(update: Update, context: Context) -> None:
         if message is None or not message.text:
             return
         name, addressed, _ = split_command(message.text)
-        private = message.chat.type == ChatType.PRIVATE
-        if name is None and not private:
+        if name is None:
             return
         if addressed is not None and addressed.lower() != (context.bot.username or "").lower():
             return
@@ -184,8 +223,9 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def liq(update: Update, context: Context) -> None:
     """Answer ``/liq <trade>`` (and plain trades in private chats) with the liquidation card."""
-    request = parse_trade(_args(update), defaults=await chat_defaults(update, context))
-    text, markup = liq_answer(request)
+    defaults = await chat_defaults(update, context)
+    request = parse_trade(_args(update), defaults=defaults)
+    text, markup = liq_answer(request, saved_mmr=_ignored_mmr(defaults, request))
     await answer(update, context, text, reply_markup=markup)
 
 
@@ -207,7 +247,9 @@ async def dca(update: Update, context: Context) -> None:
     plan = parse_dca(_args(update), defaults=await chat_defaults(update, context))
     steps = dca_ladder(plan.request, plan.fills)
     venue = get_venue(plan.request.venue or DEFAULT_VENUE)
-    card = formatting.dca_card(plan, steps, venue_name=venue.name, symbol=plan.request.symbol or DEFAULT_SYMBOL)
+    symbol = plan.request.symbol or DEFAULT_SYMBOL
+    valued = "$" in _args(update) or "€" in _args(update)
+    card = formatting.dca_card(plan, steps, venue_name=venue.name, symbol=symbol, valued_fills=valued)
     await answer(update, context, card)
 
 
@@ -222,22 +264,16 @@ async def pnl(update: Update, context: Context) -> None:
 
 
 async def target(update: Update, context: Context) -> None:
-    """Answer ``/target <entry> <lev>x [side] roe <pct>`` with the exit price."""
+    """Answer ``/target <entry> <lev>x [side] roe <pct>`` with the exit price (none past liquidation)."""
     args = parse_target_args(_args(update), await chat_defaults(update, context))
-    sides = (args.side,) if args.side is not None else BOTH_SIDES
-    prices = []
-    for side in sides:
-        price = target_price(
-            side, args.entry_price, roe=args.roe, leverage=args.leverage, contract=args.contract,
-            taker_fee_rate=args.taker_fee_rate,
-        )  # fmt: skip
-        prices.append((side, price))
-    text = formatting.target_card(args.symbol, args.entry_price, args.leverage, args.roe, prices)
+    sides = (args.request.side,) if args.request.side is not None else BOTH_SIDES
+    results = [target_report(args.request, args.roe, side, nominal_size=args.nominal_size) for side in sides]
+    text = formatting.target_card(args.request.symbol or DEFAULT_SYMBOL, results)
     await answer(update, context, text)
 
 
 async def size(update: Update, context: Context) -> None:
-    """Answer ``/size <entry> stop <price> risk <pct> bal <wallet>`` with size and safe leverage."""
+    """Answer ``/size <entry> stop <price> risk <pct|$> [bal <wallet>]`` with size and safe leverage."""
     args = parse_size_args(_args(update), await chat_defaults(update, context))
     venue = get_venue(args.venue or DEFAULT_VENUE)
     # table_for takes a request; a one-unit placeholder selects the same table the trade will use
@@ -247,10 +283,11 @@ async def size(update: Update, context: Context) -> None:
     result = size_for_risk(
         args.side, args.balance, args.risk_fraction, args.entry_price, args.stop_price,
         table=table_for(probe, venue), venue=venue, taker_fee_rate=args.taker_fee_rate,
+        risk_amount=args.risk_amount,
     )  # fmt: skip
     leverage = args.leverage
-    if leverage is None and result.max_safe_leverage is not None:
-        leverage = formatting.floor_leverage(result.max_safe_leverage)
+    if leverage is None and result.max_safe_leverage is not None and result.max_safe_leverage >= 1:
+        leverage = float(math.floor(result.max_safe_leverage + 1e-9))
     liquidation = check = None
     if leverage is not None:
         sized = TradeRequest(

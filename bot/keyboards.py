@@ -20,6 +20,7 @@ buttons fit. The leading digit is the format version. Anything that does not dec
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -53,10 +54,11 @@ _CODE_VENUES = {code: key for key, code in _VENUE_CODES.items()}
 _FIELDS = (
     "entry_price", "leverage", "margin", "quantity", "notional", "wallet_balance", "venue", "symbol",
     "mmr", "taker_fee_rate", "mark_price", "added_margin", "maintenance_amount", "contract", "contract_size",
+    "stop_price", "unsupported_venue",
 )  # fmt: skip
 
 
-_TEXT_FIELDS = frozenset({"venue", "symbol", "contract"})
+_TEXT_FIELDS = frozenset({"venue", "symbol", "contract", "unsupported_venue"})
 
 
 class ButtonDataError(ValueError):
@@ -103,7 +105,7 @@ def encode_trade(request: TradeRequest, view: str = "liq") -> str | None:
         value = getattr(request, name)
         if name == "venue":
             parts.append("" if value is None else _VENUE_CODES.get(value, value))
-        elif name == "symbol":
+        elif name in ("symbol", "unsupported_venue"):
             parts.append(value or "")
         elif name == "contract":
             parts.append("i" if value is ContractType.INVERSE else "")
@@ -211,10 +213,18 @@ def _button(text: str, data: str | None) -> InlineKeyboardButton | None:
     return None if data is None else InlineKeyboardButton(text, callback_data=data)
 
 
-def trade_keyboard(request: TradeRequest, leverage: float | None, view: str = "liq") -> InlineKeyboardMarkup | None:
+def trade_keyboard(
+    request: TradeRequest,
+    leverage: float | None,
+    view: str = "liq",
+    *,
+    computes: Callable[[TradeRequest], bool] | None = None,
+) -> InlineKeyboardMarkup | None:
     """Buttons under a ``/liq`` or ``/compare`` card: flip side, iso/cross, leverage down/up, chart.
 
     ``leverage`` is the position's leverage as core resolved it (None: no leverage buttons).
+    Only buttons that can work are offered: ⇄ cross needs a wallet balance, and a leverage step
+    is left out when ``computes`` says the venue refuses it (above the bracket's maximum).
     Buttons whose data would not fit 64 bytes are left out.
     """
     first: list[InlineKeyboardButton | None] = []
@@ -228,15 +238,18 @@ def trade_keyboard(request: TradeRequest, leverage: float | None, view: str = "l
         first.append(_button(f"⇅ {other.value}", encode_trade(request.model_copy(update={"side": other}), view)))
         if view == "liq":
             first.append(_button("⇆ both sides", encode_trade(request.model_copy(update={"side": None}), view)))
-    if view == "liq":
+    if view == "liq" and (request.margin_mode is MarginMode.CROSS or request.wallet_balance is not None):
         mode = MarginMode.ISOLATED if request.margin_mode is MarginMode.CROSS else MarginMode.CROSS
         first.append(_button(f"⇄ {mode.value}", encode_trade(request.model_copy(update={"margin_mode": mode}), view)))
     second: list[InlineKeyboardButton | None] = []
     if leverage is not None:
         for direction, icon in ((-1, "➖"), (+1, "➕")):
             step = leverage_step(leverage, direction)
-            if step is not None:
-                second.append(_button(f"{icon} {step:g}x", encode_trade(_with_leverage(request, step), view)))
+            if step is None:
+                continue
+            stepped = _with_leverage(request, step)
+            if computes is None or computes(stepped):
+                second.append(_button(f"{icon} {step:g}x", encode_trade(stepped, view)))
     third = [_button("📈 chart", encode_trade(request, f"{view}_chart"))]
     rows = [[b for b in row if b is not None] for row in (first, second, third)]
     rows = [row for row in rows if row]

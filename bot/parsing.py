@@ -15,17 +15,20 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 
 from bot.store import ChatSettings
-from core import ContractType, CoreError, ParseError, Side, TradeRequest, Venue, get_venue, parse_trade
+from core import ContractType, CoreError, MarginMode, ParseError, Side, TradeRequest, Venue, get_venue, parse_trade
 from core.grammar import parse_number, parse_percent, parse_trade_fields
 from core.models import validation_message
+from core.pnl import NOMINAL_MARGIN
 
 __all__ = [
     "SETTING_FIELDS",
+    "RiskArg",
     "SettingsChange",
     "SizeArgs",
     "TargetArgs",
     "apply_settings_change",
     "parse_pnl_args",
+    "parse_risk",
     "parse_settings_change",
     "parse_size_args",
     "parse_target_args",
@@ -226,19 +229,18 @@ def parse_pnl_args(text: str, defaults: Mapping[str, Any]) -> tuple[TradeRequest
 
 
 class TargetArgs(NamedTuple):
-    """What ``/target`` needs: the entry, leverage, side (None: both) and the ROE as a fraction."""
+    """What ``/target`` needs: the trade (entry, leverage, a margin), the ROE as a fraction."""
 
-    entry_price: float
-    leverage: float
-    side: Side | None
+    request: TradeRequest
     roe: float
-    symbol: str
-    contract: ContractType
-    taker_fee_rate: float
+    nominal_size: bool  # no size typed: a nominal first-bracket margin is checked
 
 
 def parse_target_args(text: str, defaults: Mapping[str, Any]) -> TargetArgs:
     """``50000 10x long roe 50%`` → :class:`TargetArgs` (the ROE is a percentage).
+
+    The trade needs an entry and a leverage; a margin is optional (without it a first-bracket
+    position is checked against liquidation).
 
     Raises:
         CoreError: no ROE, entry or leverage.
@@ -247,22 +249,57 @@ def parse_target_args(text: str, defaults: Mapping[str, Any]) -> TargetArgs:
     if "roe" not in found:
         raise ParseError("the target return is missing; add it like roe 50%", field="roe")
     roe = parse_percent(found["roe"], field="roe")
-    fields = {k: v for k, v in defaults.items() if v is not None}
+    fields = {k: v for k, v in defaults.items() if v is not None and k != "wallet_balance"}
     if rest:
         fields.update(parse_trade_fields(rest))
     if "entry_price" not in fields:
         raise ParseError("the entry price is missing; start with it, like 50000 10x long roe 50%", field="entry_price")
     if "leverage" not in fields:
         raise ParseError("the leverage is missing; add it like 10x", field="leverage")
-    return TargetArgs(
-        entry_price=fields["entry_price"],
-        leverage=fields["leverage"],
-        side=fields.get("side"),
-        roe=roe,
-        symbol=fields.get("symbol") or "BTC",
-        contract=fields.get("contract", ContractType.LINEAR),
-        taker_fee_rate=fields.get("taker_fee_rate") or 0.0,
-    )
+    nominal = not any(k in fields for k in ("margin", "quantity", "notional"))
+    if nominal:
+        fields["margin"] = NOMINAL_MARGIN
+    fields["margin_mode"] = MarginMode.ISOLATED
+    try:
+        return TargetArgs(TradeRequest(**fields), roe, nominal)
+    except ValidationError as exc:
+        raise validation_message(exc) from None
+
+
+class RiskArg(NamedTuple):
+    """The risk of ``/size``: a share of the account, or an amount of money."""
+
+    fraction: float | None
+    amount: float | None
+
+
+_MONEY = re.compile(r"^(?:[$€](?P<a>.+)|(?P<b>.+?)(?:\$|€|usdt|usdc|usd))$", re.IGNORECASE)
+
+
+def parse_risk(token: str) -> RiskArg:
+    """``1%`` is a share, ``$50``/``50$``/``50usdt`` money; a bare number over 100 is money, 1–100 is asked.
+
+    Raises:
+        ParseError: a bare number from 1 to 100 (``risk 50``: 50 % or $50?), or not a number.
+
+    >>> parse_risk("1%"), parse_risk("$50"), parse_risk("250"), parse_risk("0.5")
+    (RiskArg(fraction=0.01, amount=None), RiskArg(fraction=None, amount=50.0), RiskArg(fraction=None, amount=250.0), RiskArg(fraction=0.005, amount=None))
+    """
+    raw = token.strip()
+    if raw.endswith("%"):
+        return RiskArg(parse_percent(raw, field="risk_fraction"), None)
+    money = _MONEY.match(raw)
+    if money is not None:
+        return RiskArg(None, parse_number(money.group("a") or money.group("b"), field="risk_amount"))
+    value = parse_number(raw, field="risk_fraction")
+    if value > 100:
+        return RiskArg(None, value)
+    if value >= 1:
+        raise ParseError(
+            f"risk {raw!r} is not clear: type risk {raw}% for a share of the account, or risk ${raw} for an amount",
+            field="risk_fraction",
+        )
+    return RiskArg(value / 100.0, None)
 
 
 class SizeArgs(NamedTuple):
@@ -271,8 +308,9 @@ class SizeArgs(NamedTuple):
     side: Side
     entry_price: float
     stop_price: float
-    risk_fraction: float
-    balance: float
+    risk_fraction: float | None
+    risk_amount: float | None
+    balance: float | None
     leverage: float | None
     venue: str | None
     symbol: str
@@ -283,6 +321,8 @@ class SizeArgs(NamedTuple):
 def parse_size_args(text: str, defaults: Mapping[str, Any]) -> SizeArgs:
     """``50000 stop 48500 risk 1% bal 10000 [20x] [short] [binance] [ETH]`` → :class:`SizeArgs`.
 
+    The risk is a share (``risk 1%``, needs the balance) or money (``risk $50``).
+
     Raises:
         CoreError: a missing stop, risk, entry or balance, each with the form to type.
     """
@@ -290,9 +330,12 @@ def parse_size_args(text: str, defaults: Mapping[str, Any]) -> SizeArgs:
     if "stop" not in found:
         raise ParseError("the stop price is missing; add it like stop 48500", field="stop_price")
     if "risk" not in found:
-        raise ParseError("the risk is missing; add the share of the account, like risk 1%", field="risk_fraction")
+        raise ParseError(
+            "the risk is missing; add a share of the account, like risk 1%, or an amount, like risk $50",
+            field="risk_fraction",
+        )
     stop = parse_number(found["stop"], field="stop_price")
-    risk = parse_percent(found["risk"], field="risk_fraction")
+    risk = parse_risk(found["risk"])
     fields = {k: v for k, v in defaults.items() if v is not None}
     if rest:
         fields.update(parse_trade_fields(rest))
@@ -300,8 +343,11 @@ def parse_size_args(text: str, defaults: Mapping[str, Any]) -> SizeArgs:
         raise ParseError(
             "the entry price is missing; start with it, like 50000 stop 48500 risk 1% bal 10000", field="entry_price"
         )
-    if "wallet_balance" not in fields:
-        raise ParseError("the account balance is missing; add it like bal 10000", field="wallet_balance")
+    if "wallet_balance" not in fields and risk.amount is None:
+        raise ParseError(
+            "the account balance is missing; add it like bal 10000, or risk an amount, like risk $50",
+            field="wallet_balance",
+        )
     entry = fields["entry_price"]
     side = fields.get("side")
     if side is None:
@@ -310,8 +356,9 @@ def parse_size_args(text: str, defaults: Mapping[str, Any]) -> SizeArgs:
         side=side,
         entry_price=entry,
         stop_price=stop,
-        risk_fraction=risk,
-        balance=fields["wallet_balance"],
+        risk_fraction=risk.fraction,
+        risk_amount=risk.amount,
+        balance=fields.get("wallet_balance"),
         leverage=fields.get("leverage"),
         venue=fields.get("venue"),
         symbol=fields.get("symbol") or "BTC",

@@ -28,12 +28,12 @@ from bot.formatting import (
     SIDE_ICON,
     esc,
     fit,
-    floor_leverage,
     fmt_amount,
     fmt_lev,
     fmt_pct,
     fmt_price,
     fmt_qty,
+    fmt_safe_leverage,
     html_to_text,
 )
 from core import CallReview, LiquidationResult, ParseError, StopCheck
@@ -125,7 +125,9 @@ def _liq_line(label: str, result: LiquidationResult, check: StopCheck | None) ->
         if result.no_liquidation_reason:
             value += f" ({esc(result.no_liquidation_reason)})"
     else:
-        value = f"<b>{fmt_price(result.liquidation_price)}</b> ({fmt_pct(result.move_to_liquidation)})"
+        value = (
+            f"<b>{fmt_price(result.liquidation_price, result.tick_size)}</b> ({fmt_pct(result.move_to_liquidation)})"
+        )
     return f"💥 {label} liq {value}" + (f"\n      {_verdict(check)}" if check is not None else "")
 
 
@@ -165,7 +167,8 @@ def review_card(review: CallReview) -> str:
     lines = [
         f"{SIDE_ICON[review.side]} <b>{esc(review.symbol)} {review.side.value}</b> · {lev} · {esc(review.venue_name)}"
     ]
-    lines.extend(f"⚠️ {esc(w.text)}" for w in review.warnings)
+    # the stop-beyond-liquidation finding is the ❌ line under the liquidation price: not twice
+    lines.extend(f"⚠️ {esc(w.text)}" for w in review.warnings if w.code != "stop_beyond_liquidation")
     entry = fmt_price(review.entry_price)
     if call.entry_low != call.entry_high:
         entry = f"{fmt_price(call.entry_low)}–{fmt_price(call.entry_high)} (avg {entry})"
@@ -184,7 +187,7 @@ def review_card(review: CallReview) -> str:
         lines.append("🪜 Isolated, entries filling one by one:")
         for step in review.entry_ladder:
             average = "" if step.step == 1 else f" · avg {fmt_price(step.average_entry)}"
-            liq = "none" if step.liquidation_price is None else fmt_price(step.liquidation_price)
+            liq = "none" if step.liquidation_price is None else fmt_price(step.liquidation_price, step.tick_size)
             lines.append(f"      {fmt_price(step.fill_price)}{average} → liq <b>{liq}</b>")
     if review.risk_amount is not None:
         share = ""
@@ -192,7 +195,7 @@ def review_card(review: CallReview) -> str:
             share = f" ({fmt_pct(review.risk_fraction, signed=False)} of {fmt_amount(review.account_balance, cur)})"
         lines.append(f"💸 Risk at stop <b>{fmt_amount(review.risk_amount, cur)}</b>{share}")
     if review.max_safe_leverage is not None:
-        lines.append(f"🛡 Highest safe leverage <b>{fmt_lev(floor_leverage(review.max_safe_leverage))}</b>")
+        lines.append(f"🛡 Highest safe leverage <b>{fmt_safe_leverage(review.max_safe_leverage)}</b>")
     lines.append(
         f"Size {fmt_qty(review.quantity, esc(review.symbol))} = {fmt_amount(review.notional, cur)} · "
         f"margin {fmt_amount(review.margin, cur)} ({esc(review.sizing)})"
@@ -228,3 +231,12 @@ def message_link(chat_id: int, message_id: int, username: str | None = None) -> 
     if text.startswith("-100"):
         return f"https://t.me/c/{text[4:]}/{message_id}"
     return None
+
+
+def chart_warning(review: CallReview) -> str:
+    """The chart's red line when the stop lies beyond liquidation ("" when the stop fires first)."""
+    checks = [("isolated", review.stop_vs_isolated), ("cross", review.stop_vs_cross)]
+    beyond = [name for name, check in checks if check is not None and not check.stop_first]
+    if not beyond:
+        return ""
+    return f"LIQUIDATED BEFORE THE STOP ({' and '.join(beyond)})"

@@ -68,6 +68,7 @@ def review_chart(review: CallReview) -> dict[str, object]:
         "title": review_card.chart_title(review),
         "entry_zone": zone,
         "footer": review.isolated.caveat,
+        "warning": review_card.chart_warning(review),
     }
 
 
@@ -96,7 +97,12 @@ def ladder_for_button(pressed: keyboards.TradeButton) -> tuple[list[Level], str,
     sides_word = first.position.side.value if len(results) == 1 else "long & short"
     lev = f" · {formatting.fmt_lev(first.position.leverage)}" if first.position.leverage is not None else ""
     title = f"{first.symbol} {sides_word}{lev} · {kind} · {first.venue_name}"
-    caption = "📈 " + " · ".join(formatting.esc(formatting.liq_title(r)) for r, _ in results)
+    titles = []
+    for result, cross in results:
+        titles.append(formatting.liq_title(result))
+        if cross is not None:
+            titles.append(formatting.liq_title(cross))
+    caption = "📈 " + " · ".join(formatting.esc(t) for t in titles)
     return levels, title, caption
 
 

@@ -27,7 +27,7 @@ from core.errors import (
     UnsupportedError,
 )
 from core.funding import funding_paid, liquidation_after_funding, periods_until_liquidation
-from core.grammar import parse_cross_account, parse_dca, parse_trade
+from core.grammar import parse_cross_account, parse_dca, parse_trade, venue_has_table
 from core.liquidation import PositionLeg, bankruptcy_price, liquidation_price
 from core.models import (
     CrossAccountRequest,
@@ -161,5 +161,6 @@ __all__ = [
     "target_price",
     "target_report",
     "tier_table",
+    "venue_has_table",
     "whole_leverage",
 ]

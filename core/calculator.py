@@ -210,7 +210,7 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
         )
     already = exact is not None and chosen.sign * (exact - position.entry_price) >= 0
     stop = None
-    if request.stop_price is not None:
+    if request.stop_price is not None and chosen.sign * (position.entry_price - request.stop_price) > 0:
         stop = stop_check(chosen, position.entry_price, request.stop_price, shown)
     return LiquidationResult(
         venue=venue.key,
@@ -234,6 +234,7 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
         notes=_notes(venue, table, position, request, taker),
         caveat=_caveat(venue, table, position, taker, request.unsupported_venue),
         stop=stop,
+        tick_size=table.tick_size if venue.rounds_to_tick else None,
     )
 
 
@@ -266,11 +267,14 @@ def compare_margin_modes(request: TradeRequest, wallet_balance: float | None = N
 class VenueQuote:
     """One venue's liquidation price for the same trade, or why it has none."""
 
-    __slots__ = ("error", "price", "venue", "venue_name")
+    __slots__ = ("error", "price", "tick_size", "venue", "venue_name")
 
-    def __init__(self, venue: str, venue_name: str, price: float | None, error: str | None) -> None:
-        """Store the venue, its price (None: not liquidatable or an error) and the error text."""
+    def __init__(
+        self, venue: str, venue_name: str, price: float | None, error: str | None, tick_size: float | None = None
+    ) -> None:
+        """Store the venue, its price (None: not liquidatable or an error), the error text and the price step."""
         self.venue, self.venue_name, self.price, self.error = venue, venue_name, price, error
+        self.tick_size = tick_size
 
     def __repr__(self) -> str:
         """Debug form."""
@@ -289,7 +293,7 @@ def across_venues(request: TradeRequest, side: Side, venues: tuple[str, ...] = C
         except CoreError as exc:
             quotes.append(VenueQuote(key, venue.name, None, exc.message))
             continue
-        quotes.append(VenueQuote(key, venue.name, result.liquidation_price, None))
+        quotes.append(VenueQuote(key, venue.name, result.liquidation_price, None, result.tick_size))
     return quotes
 
 

@@ -43,6 +43,7 @@ class DcaStep(BaseModel):
     move_from_fill: float | None  # liquidation / this fill's price − 1, signed fraction
     liquidated_before_fill: bool  # this fill lies beyond the previous step's liquidation price
     caveat: str  # core's one line on why the exchange may show a slightly different number
+    tick_size: float | None = None  # the price step the liquidation price was rounded to (None: not rounded)
 
 
 def dca_ladder(
@@ -100,6 +101,7 @@ def dca_ladder(
                 average_entry=avg,
                 margin=margin,
                 liquidation_price=liquidation,
+                tick_size=result.tick_size,
                 move_from_fill=None if liquidation is None else liquidation / price - 1,
                 liquidated_before_fill=beyond,
                 caveat=result.caveat,

@@ -340,6 +340,9 @@ def parse_trade(text: str, *, defaults: Mapping[str, Any] | None = None) -> Trad
     if "entry_price" not in merged:
         raise ParseError(f"the entry price is missing; start with it, like {EXAMPLE}", field="entry_price")
     _check_sizes(merged, fields)
+    stop = merged.get("stop_price")
+    if "side" not in merged and isinstance(stop, float) and stop != merged["entry_price"]:
+        merged["side"] = Side.LONG if stop < merged["entry_price"] else Side.SHORT  # a stop below entry: a long
     try:
         return TradeRequest(**merged)
     except ValidationError as exc:
@@ -587,6 +590,7 @@ def parse_cross_account(text: str, *, defaults: Mapping[str, Any] | None = None)
         positions.append(fields)
     if not positions:
         raise ParseError(f"no positions given; type them like {CROSS_EXAMPLE}", field="positions")
+    _share_marks(positions)
     if "wallet_balance" not in account:
         raise ParseError(f"the wallet balance is missing; start with it, like {CROSS_EXAMPLE}", field="wallet_balance")
     try:
@@ -595,6 +599,32 @@ def parse_cross_account(text: str, *, defaults: Mapping[str, Any] | None = None)
         raise validation_message(exc) from None
 
 
+def _share_marks(positions: list[dict[str, Any]]) -> None:
+    """One mark per symbol: a mark given on one leg (hedge mode) marks every leg of that symbol.
+
+    Raises:
+        ParseError: two different marks for one symbol.
+    """
+    marks: dict[str, float] = {}
+    for fields in positions:
+        mark = fields.get("mark_price")
+        if mark is None:
+            continue
+        symbol = str(fields["symbol"]).upper()
+        if symbol in marks and marks[symbol] != mark:
+            raise ParseError(
+                f"{symbol} has two marks ({fmt_num(marks[symbol])} and {fmt_num(mark)}); one symbol has one mark "
+                "price: give it once",
+                field="mark_price",
+            )
+        marks[symbol] = mark
+    for fields in positions:
+        symbol = str(fields["symbol"]).upper()
+        if "mark_price" not in fields and symbol in marks:
+            fields["mark_price"] = marks[symbol]
+
+
+_FILL_AFTER_FILL = re.compile(r"(?<=[\dkKmM])\s+(?=[$€]?\d[\d.,]*[kKmM]?\s*@)")
 DCA_EXAMPLE = "10x long; 0.1 @ 50000; 0.1 @ 48000; 0.2 @ 46000"
 MAX_DCA_CHARS = 4_000
 
@@ -620,6 +650,7 @@ def parse_dca(text: str, *, defaults: Mapping[str, Any] | None = None) -> DcaPla
         )
     trade: dict[str, Any] = {}
     fills: list[tuple[float, float]] = []
+    text = _FILL_AFTER_FILL.sub("; ", text)  # "0.1 @ 50000 0.1 @ 48000" without semicolons: one fill a part
     for number, segment in _parts(text):
         fields = parse_trade_fields(segment)
         if "quantity" in fields or "notional" in fields:

@@ -163,6 +163,22 @@ def liquidation_price(
         >>> round(liquidation_price("long", 50_000, 0.2, 1_000, mmr=0.005), 2)
         45226.13
     """
+    if not others and hedge is None:
+        fast = _one_position_price(
+            side,
+            entry_price,
+            quantity,
+            wallet_balance,
+            mmr,
+            maintenance_amount,
+            contract,
+            contract_size,
+            taker_fee_rate,
+            fee_model,
+            mm_basis,
+        )
+        if fast is not _SLOW:
+            return fast
     coeffs = _Coefficients.build(
         side,
         entry_price,
@@ -179,6 +195,75 @@ def liquidation_price(
         mm_basis=mm_basis,
     )
     return coeffs.liquidation_price()
+
+
+_SLOW = object()  # the fast path declined: validate and solve on the general path
+_SIGN = {Side.LONG: 1.0, Side.SHORT: -1.0}
+_INVERSE = {ContractType.LINEAR: False, ContractType.INVERSE: True}
+_FEE_IN_MMR = {FeeModel.NONE: False, FeeModel.TAKER_IN_MMR: True}  # close-at-bankruptcy: general path
+_AT_LIQUIDATION = {MMBasis.LIQUIDATION: True, MMBasis.ENTRY: False}
+_INF = math.inf
+
+
+def _one_position_price(
+    side: object,
+    entry_price: float,
+    quantity: float,
+    wallet_balance: float,
+    mmr: float,
+    maintenance_amount: float,
+    contract: object,
+    contract_size: float,
+    taker_fee_rate: float,
+    fee_model: object,
+    mm_basis: object,
+) -> float | object | None:
+    """One position, no other legs: the same condition solved in a few operations (≈ 1 µs).
+
+    Every input is checked with one chained comparison (NaN fails every comparison); anything the
+    comparison does not accept at once — a bad value, an unusual type, a word side — returns
+    :data:`_SLOW`, and the general path validates it and raises its precise error.
+    """
+    try:
+        sign = _SIGN[side]  # type: ignore[index]
+        inverse = _INVERSE[contract]  # type: ignore[index]
+        in_mmr = _FEE_IN_MMR[fee_model]  # type: ignore[index]
+        at_liq = _AT_LIQUIDATION[mm_basis]  # type: ignore[index]
+        if not (
+            0.0 < entry_price < _INF
+            and 0.0 < quantity < _INF
+            and 0.0 < contract_size < _INF
+            and -_INF < wallet_balance < _INF
+            and 0.0 <= mmr < 1.0
+            and -_INF < maintenance_amount < _INF
+            and 0.0 <= taker_fee_rate < 0.1
+        ):
+            return _SLOW
+        rate = mmr + taker_fee_rate if in_mmr else mmr
+        if inverse:
+            size = quantity * contract_size
+            at_entry = size / entry_price
+            c1 = -sign * size
+            c0 = wallet_balance + sign * at_entry
+        else:
+            size = quantity
+            at_entry = quantity * entry_price
+            c1 = sign * size
+            c0 = wallet_balance - sign * at_entry
+        if at_liq:
+            c1 -= size * rate
+            c0 += maintenance_amount
+        else:
+            c0 -= at_entry * rate - maintenance_amount
+    except (KeyError, TypeError):
+        return _SLOW
+    if c1 == 0.0 or not -_INF < c0 < _INF or abs(c0) <= ZERO_TOLERANCE * (abs(wallet_balance) + at_entry):
+        return None
+    y = -c0 / c1
+    if not 0.0 < y < _INF:
+        return None
+    price = 1.0 / y if inverse else y
+    return price if 0.0 < price < _INF else None
 
 
 def bankruptcy_price(

@@ -207,6 +207,7 @@ class LiquidationResult(BaseModel):
     notes: tuple[str, ...]
     caveat: str  # one short line: why the exchange may show a slightly different number
     stop: StopCheck | None = None  # the request's stop against this liquidation price
+    tick_size: float | None = None  # the price step the liquidation price was rounded to (None: not rounded)
 
 
 class MarginComparison(BaseModel):

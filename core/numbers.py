@@ -15,14 +15,16 @@ def fmt_num(value: float, significant: int = 8) -> str:
 
     >>> fmt_num(5e6), fmt_num(45226.13114), fmt_num(0.0000123), fmt_num(-0.5), fmt_num(10.0)
     ('5,000,000', '45,226.131', '0.0000123', '-0.5', '10')
-    >>> fmt_num(2.5e306)[:9], fmt_num(float("inf"))
-    ('2,500,000', 'inf')
+    >>> fmt_num(2.5e306), fmt_num(float("inf"))
+    ('2.5 × 10^306', 'inf')
     """
     if not math.isfinite(value):
         return str(value)
     if value == 0:
         return "0"
     magnitude = math.floor(math.log10(abs(value)))
+    if magnitude >= 15:  # no one types these on purpose: say how large, not 300 digits
+        return f"{value / 10**magnitude:.{significant - 1}f}".rstrip("0").rstrip(".") + f" × 10^{magnitude}"
     decimals = max(0, min(20, significant - 1 - magnitude))
     text = f"{value:,.{decimals}f}"
     if "." in text:
@@ -30,10 +32,21 @@ def fmt_num(value: float, significant: int = 8) -> str:
     return text
 
 
-def fmt_percent(fraction: float, significant: int = 3) -> str:
-    """A fraction as a percentage, no space before the sign: ``0.005`` → ``0.5%``.
+def fmt_percent(fraction: float) -> str:
+    """A fraction as a percentage, as the cards show it: 2 decimals under 10 %, 1 under 100 %, else none,
+    but at least two significant digits (fees like 0.055 %), trailing zeros dropped, no space.
 
-    >>> fmt_percent(0.005), fmt_percent(0.0143814), fmt_percent(0.02)
-    ('0.5%', '1.44%', '2%')
+    >>> fmt_percent(0.005), fmt_percent(0.0143814), fmt_percent(0.02), fmt_percent(0.00055), fmt_percent(-0.0563)
+    ('0.5%', '1.44%', '2%', '0.055%', '-5.63%')
     """
-    return fmt_num(fraction * 100, significant) + "%"
+    pct = fraction * 100
+    if not math.isfinite(pct):
+        return f"{pct}%"
+    size = abs(pct)
+    decimals = 2 if size < 10 else 1 if size < 100 else 0
+    if 0 < size < 1:
+        decimals = max(decimals, min(12, 1 - math.floor(math.log10(size))))
+    text = f"{pct:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "%"

@@ -14,7 +14,16 @@ from core.liquidation import _check_fee, _check_positive, _side
 from core.models import TradeRequest
 from core.venues import get_venue
 
-__all__ = ["PnlResult", "TargetResult", "average_entry", "pnl", "pnl_report", "target_price", "target_report"]
+__all__ = [
+    "NOMINAL_MARGIN",
+    "PnlResult",
+    "TargetResult",
+    "average_entry",
+    "pnl",
+    "pnl_report",
+    "target_price",
+    "target_report",
+]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -160,15 +169,18 @@ def _quantity(request: TradeRequest, contract_size: float) -> float:
     return request.notional / request.entry_price
 
 
-NOMINAL_MARGIN = 100.0  # settlement currency; a first-bracket position when /target gets no size
+NOMINAL_MARGIN = 100.0  # settlement currency: a first-bracket position when /target gets no size
 
 
-def target_report(request: TradeRequest, roe: float, side: Side | None = None) -> TargetResult:
+def target_report(
+    request: TradeRequest, roe: float, side: Side | None = None, *, nominal_size: bool = False
+) -> TargetResult:
     """The exit price for ``roe`` on the request's margin, or none when liquidation comes first.
 
     A loss target beyond liquidation (``roe -150%`` at 25x) has no exit: the isolated position is
-    liquidated at a smaller loss. The request needs an entry and a leverage; without a size a
-    nominal first-bracket margin is checked (``nominal_size``), where brackets make size matter.
+    liquidated at a smaller loss. The request needs an entry and a leverage. A front end that got no
+    size passes a nominal first-bracket margin (:data:`NOMINAL_MARGIN`) and ``nominal_size=True``,
+    which the result repeats: with brackets, a larger position liquidates closer to entry.
 
     Raises:
         InvalidInputError: no leverage, or a non-finite ROE.
@@ -176,8 +188,6 @@ def target_report(request: TradeRequest, roe: float, side: Side | None = None) -
     chosen = side or request.side or Side.LONG
     if request.leverage is None:
         raise InvalidInputError("the leverage is missing; add it like 10x", field="leverage")
-    nominal = all(getattr(request, k) is None for k in ("margin", "quantity", "notional"))
-    sized = request.with_changes(margin=NOMINAL_MARGIN, margin_mode="isolated") if nominal else request
     price = target_price(
         chosen,
         request.entry_price,
@@ -186,7 +196,7 @@ def target_report(request: TradeRequest, roe: float, side: Side | None = None) -
         contract=request.contract,
         taker_fee_rate=request.taker_fee_rate or 0.0,
     )
-    liquidation = calculate(sized, chosen).liquidation_price
+    liquidation = calculate(request, chosen).liquidation_price
     first = liquidation is not None and (price is None or chosen.sign * (price - liquidation) <= 0) and roe < 0
     return TargetResult(
         side=chosen,
@@ -196,7 +206,7 @@ def target_report(request: TradeRequest, roe: float, side: Side | None = None) -
         exit_price=None if first else price,
         liquidation_price=liquidation,
         liquidated_first=first,
-        nominal_size=nominal,
+        nominal_size=nominal_size,
     )
 
 

@@ -64,11 +64,12 @@ from core import (
     round_price_bulk,
     stop_check,
     table_for,
-    target_price,
+    target_report,
 )
 from core.calculator import DEFAULT_VENUE
 from core.grammar import parse_number
 from core.models import validation_message
+from core.pnl import NOMINAL_MARGIN
 from core.sizing import DEFAULT_BUFFER
 from core.venues import Venue
 
@@ -187,6 +188,13 @@ def _empty(cell: Any) -> bool:
 def _blank(cell: Any) -> bool:
     """Empty, or a numeric 0: how Office.js passes an empty cell to a scalar argument."""
     return _empty(cell) or (type(cell) in (int, float) and cell == 0)
+
+
+def _all_blank(value: Any) -> bool:
+    """An argument (a cell or a 2-D range) with nothing in it."""
+    if isinstance(value, list | tuple):
+        return all(_all_blank(item) for item in value)
+    return _blank(value)
 
 
 def _shown(cell: Any) -> str:
@@ -907,10 +915,29 @@ SIZE_QUANTITY = Number("quantity", "a quantity like 0.2", required=True)
 REQUIRED_LEVERAGE = Leverage("leverage", "a leverage like 10x or 10", required=True)
 
 
-def pnls(entry: Any, exit_price: Any, quantity: Any, side: Any, fee: Any, *, bulk_from: int = 2) -> Grid:
-    """``LIQ_PNL``: realised PnL per row (fees on both fills); ranges in one call of ``core.pnl_bulk``."""
+OPTIONAL_LEVERAGE = Leverage("leverage", "a leverage like 10x or 10")
+
+
+def pnls(
+    entry: Any, exit_price: Any, quantity: Any, side: Any, fee: Any, leverage: Any = None, *, bulk_from: int = 2
+) -> Grid:
+    """``LIQ_PNL``: realised PnL per row (fees on both fills); ranges in one call of ``core.pnl_bulk``.
+
+    With a ``leverage`` the position is isolated with margin = notional / leverage, and an exit beyond
+    its liquidation price gives the loss at liquidation (the margin), as the exchange would.
+    """
     specs: list[Spec] = [("entry", entry, ENTRY), ("exit", exit_price, EXIT), ("quantity", quantity, SIZE_QUANTITY),
              ("side", side, SIDE), ("fee", fee, FEE)]  # fmt: skip
+    if not _all_blank(leverage):
+        specs.append(("leverage", leverage, OPTIONAL_LEVERAGE))
+
+        def capped(e: float, x: float, q: float, s: Side, f: float | None, lev: float | None) -> float:
+            if lev is None:
+                return pnl(s, e, x, q, taker_fee_rate=f or 0.0)
+            request = _request(e, lev, None, s, MarginMode.ISOLATED, None, None, None, None, q, fee=f)
+            return pnl_report(request, x, s).pnl
+
+        return cells(capped, specs)
 
     def scalar(e: float, x: float, q: float, s: Side, f: float | None) -> float:
         return pnl(s, e, x, q, taker_fee_rate=f or 0.0)
@@ -925,7 +952,7 @@ def pnls(entry: Any, exit_price: Any, quantity: Any, side: Any, fee: Any, *, bul
 
 
 def roes(entry: Any, exit_price: Any, leverage: Any, side: Any, fee: Any) -> Grid:
-    """``LIQ_ROE``: return on the initial margin (a fraction) of a trade closed at ``exit``."""
+    """``LIQ_ROE``: return on the initial margin (a fraction); −100 % when liquidated before the exit."""
 
     def roe(e: float, x: float, lev: float, s: Side, f: float | None) -> Any:
         request = _request(e, lev, None, s, MarginMode.ISOLATED, None, None, None, None, 1.0, fee=f)
@@ -938,13 +965,19 @@ def roes(entry: Any, exit_price: Any, leverage: Any, side: Any, fee: Any) -> Gri
 
 
 def target_prices(entry: Any, roe: Any, leverage: Any, side: Any, fee: Any) -> Grid:
-    """``LIQ_TARGET_PRICE``: the exit price that returns ``roe`` on the initial margin."""
+    """``LIQ_TARGET_PRICE``: the exit price that returns ``roe`` on the initial margin (none past liquidation)."""
 
     def target(e: float, r: float, lev: float, s: Side, f: float | None) -> Any:
-        price = target_price(s, e, roe=r, leverage=lev, taker_fee_rate=f or 0.0)
-        if price is None:
+        request = _request(e, lev, NOMINAL_MARGIN, s, MarginMode.ISOLATED, None, None, None, None, None, fee=f)
+        report = target_report(request, r, s, nominal_size=True)
+        if report.liquidated_first and report.liquidation_price is not None:
+            return error_text(
+                f"roe {r:.2%} lies past liquidation at {report.liquidation_price:,.8g}: an isolated {s.value} at "
+                f"{lev:g}x loses at most its margin (−100 %); type a roe above −100 %"
+            )
+        if report.exit_price is None:
             return error_text(f"no price gives a {s.value} an ROE of {r:.2%} at {lev:g}x; type a smaller ROE")
-        return price
+        return report.exit_price
 
     specs: list[Spec] = [("entry", entry, ENTRY), ("roe", roe, ROE), ("leverage", leverage, REQUIRED_LEVERAGE),
              ("side", side, SIDE), ("fee", fee, FEE)]  # fmt: skip

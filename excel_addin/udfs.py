@@ -63,6 +63,7 @@ ARG_DOCS = {
     "funding_rate": "Funding rate per period as a % cell (0.01%) or 0.0001; positive: longs pay.",
     "periods": "Number of funding periods, like 21 (7 days of 8 h).",
     "exit_price": "Exit price, like 55000.",
+    "pnl_leverage": "Optional leverage, like 25: an exit past the isolated liquidation price loses the margin only.",
     "fee": "Taker fee per fill as a % cell (0.05%) or 0.0005. Empty: none (liquidation maths: the exchange's own).",
     "roe": "Target return on margin as a % cell (50%) or 0.5.",
     "risk": "Share of the account to lose at the stop, as a % cell (1%) or 0.01.",
@@ -82,8 +83,9 @@ def _described(*names: str) -> Callable[[Any], Any]:
     """Apply ``@xw.arg(name, ndim=2, doc=...)`` for each argument: ranges arrive as 2-D lists."""
 
     def decorate(function: Any) -> Any:
-        for name in reversed(names):
-            function = xw.arg(name, ndim=2, doc=ARG_DOCS[name])(function)
+        for entry in reversed(names):
+            name, _, doc_key = entry.partition(":")  # "leverage:pnl_leverage": the argument, its own help
+            function = xw.arg(name, ndim=2, doc=ARG_DOCS[doc_key or name])(function)
         return function
 
     return decorate
@@ -202,10 +204,10 @@ def LIQ_TEXT(trade, side=None):
 
 
 @xw.func(category=CATEGORY)
-@_described("entry", "exit_price", "quantity", "side", "fee")
-def LIQ_PNL(entry, exit_price, quantity, side=None, fee=None):
-    """Realised PnL of a trade closed at the exit price, taker fees on both fills deducted."""
-    return _cells.pnls(entry, exit_price, quantity, side, fee)
+@_described("entry", "exit_price", "quantity", "side", "fee", "leverage:pnl_leverage")
+def LIQ_PNL(entry, exit_price, quantity, side=None, fee=None, leverage=None):
+    """Realised PnL at the exit price, fees deducted; with a leverage, no more than the margin (liquidation)."""
+    return _cells.pnls(entry, exit_price, quantity, side, fee, leverage)
 
 
 @xw.func(category=CATEGORY)

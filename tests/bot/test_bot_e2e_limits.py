@@ -27,23 +27,42 @@ async def test_per_user_limit_warns_once_then_stays_silent(emu, limited_bot):
     assert "54,750" in other["text"]  # other members are still served
 
 
-async def test_button_presses_count_too(emu, limited_bot):
-    await ask(emu, PRIVATE, "/liq 50000 10x 1000 long")
-    message_id = emu.sent_messages(PRIVATE)[-1]["message_id"]
+async def test_button_presses_count_in_a_group(emu, limited_bot):
+    emu.add_bot_to_group(GROUP, admin_ids=[ADMIN])
+    await ask(emu, GROUP, "/liq 50000 10x 1000 long", user_id=MEMBER)
+    message_id = emu.sent_messages(GROUP)[-1]["message_id"]
 
     def first_button() -> str:
-        return emu.sent_messages(PRIVATE)[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        return emu.sent_messages(GROUP)[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
 
-    emu.press_button(PRIVATE, message_id, first_button())
+    emu.press_button(GROUP, message_id, first_button(), user_id=MEMBER)
     await emu.async_expect("editMessageText")
-    emu.press_button(PRIVATE, message_id, first_button())
+    emu.press_button(GROUP, message_id, first_button(), user_id=MEMBER)
     call = await emu.async_expect("answerCallbackQuery", text=lambda t: bool(t) and "Too many" in t)
     assert call.params["text"].startswith("⏳")
     await emu.async_assert_no_call("editMessageText")
 
 
+async def test_a_private_chat_has_no_command_limit(emu, db_path):
+    """Issue 10: 15 commands in 45 s in a private chat all get answers, and ➕/➖ presses never count.
+
+    The limit is the production default (10 a minute); the commands are paced 3 s apart as a trader
+    would type them, in 45 s of the emulator's clock.
+    """
+    async with running_bot(settings_for(emu, db_path, user_rate_limit=10, user_rate_window=60)):
+        for i in range(15):
+            answer = await ask(emu, PRIVATE, f"/liq 50000 {10 + i}x 1000 long")
+            assert answer["text"].startswith("📈") and "Too many" not in answer["text"], i
+        message_id = emu.sent_messages(PRIVATE)[-1]["message_id"]
+        for _ in range(6):  # stepping the leverage with the buttons
+            data = emu.sent_messages(PRIVATE)[-1]["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+            emu.press_button(PRIVATE, message_id, data)
+            await emu.async_expect("editMessageText")
+        await emu.async_assert_no_call("sendMessage", within=0.3)
+
+
 async def test_unexpected_errors_are_reported_to_the_admin_chat(emu, db_path, monkeypatch):
-    def boom(request):
+    def boom(request, **_):
         raise RuntimeError(f"bug near {emu.token}")
 
     monkeypatch.setattr(handlers, "liq_answer", boom)

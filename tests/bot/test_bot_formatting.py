@@ -21,7 +21,7 @@ from core.cross import cross_account
 from core.enums import Side
 from core.errors import CoreError
 from core.grammar import parse_cross_account, parse_trade
-from core.pnl import pnl_report
+from core.pnl import pnl_report, target_report
 from core.tier_data import bundled_tier_tables
 
 
@@ -87,7 +87,8 @@ class TestNumbers:
         assert [f.fmt_rate(r) for r in (0.004, 0.0065, 0.00055, 0.02, 0.0)] == ["0.4%", "0.65%", "0.055%", "2%", "0%"]
         assert [f.fmt_qty(q) for q in (0.2, 810372771.0, 0.0666666667)] == ["0.2", "810,372,771", "0.0666667"]
         assert [f.fmt_lev(x) for x in (10.0, 12.5, 3.3333)] == ["10x", "12.5x", "3.33x"]
-        assert f.floor_leverage(25.0999) == 25.09
+        # exchanges take whole leverages: the highest safe one is floored (issue 10: "25.09x" → "25x")
+        assert [f.fmt_safe_leverage(x) for x in (25.0999, 17.51, 25.0, 0.456)] == ["25x", "17x", "25x", "0.45x"]
 
 
 TRADES = [
@@ -125,12 +126,12 @@ class TestCards:
             "Entry 50,000 · margin 1,000 USDT",
             "Size 0.2 BTC = 10,000 USDT",
             "",
-            "💥 Liquidation 54,780.80 (+9.56%)",
-            "Bankruptcy 55,000 · max loss 1,000 USDT",
-            "Tier 1 · MMR 0.4% · max 125x",
-            "Venues: Binance 54,780.80 · Bybit 54,819 · Hyperliquid 54,320",
+            "💥 Liquidation 54,780.8 (+9.56%)",
+            "Bankruptcy 55,000.0 · max loss 1,000 USDT",
+            "Tier 1 · MMR 0.4% · max 125x (2024-09-26 table)",
+            "Venues: Binance 54,780.8 · Bybit 54,819.0 · Hyperliquid 54,320",
         ]
-        assert {"type": "bold", "offset": utf16_len(plain[: plain.index("54,780.80")]), "length": 9} in entities
+        assert {"type": "bold", "offset": utf16_len(plain[: plain.index("54,780.8")]), "length": 8} in entities
 
     def test_the_why_line_is_the_results_caveat(self):
         request = parse_trade("50000 10x 1000 short binance")
@@ -150,7 +151,8 @@ class TestCards:
         request = parse_trade("50000 10x 1000 bal 10000 binance")
         comparisons = [compare_margin_modes(request.model_copy(update={"side": s})) for s in Side]
         plain, _ = parse_html(f.compare_card(comparisons))
-        assert "Isolated liq 45,180.80 (−9.64%)" in plain and "Cross liq 99,601.50 (+99.2%)" in plain
+        # prices at Binance's BTC tick of 0.1 (one decimal), as on the exchange
+        assert "Isolated liq 45,180.8 (−9.64%)" in plain and "Cross liq 99,601.5 (+99.2%)" in plain
         assert "at risk 10,000 USDT" in plain
 
     def test_cross_card_is_cut_politely(self):
@@ -161,11 +163,15 @@ class TestCards:
 
     def test_pnl_and_target_and_tiers_cards(self):
         request = parse_trade("50000 10x 1000 fee 0.05%")
-        results = [pnl_report(request, 55000, side) for side in Side]
+        results = [pnl_report(request, 52000, side) for side in Side]
         plain, _ = parse_html(f.pnl_card(results, "BTC"))
         assert "📈 Long: 🟢 +" in plain and "📉 Short: 🔴 −" in plain and "fees" in plain
-        plain, _ = parse_html(f.target_card("BTC", 50000, 10, 0.5, [(Side.LONG, 52500.0), (Side.SHORT, None)]))
-        assert "exit at 52,500" in plain and "no price gives that return" in plain
+        targets = [
+            target_report(parse_trade("50000 10x 1000"), roe, side)
+            for roe, side in ((0.5, Side.LONG), (-12, Side.SHORT))
+        ]
+        plain, _ = parse_html(f.target_card("BTC", targets))
+        assert "exit at 52,500" in plain and "no exit: liquidated at 54,750 first" in plain
         for table in bundled_tier_tables():
             plain, entities = parse_html(f.tiers_card(table, table.venue))
             assert entities[1]["type"] == "pre" and len(plain) < 4096

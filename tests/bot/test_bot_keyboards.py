@@ -48,9 +48,11 @@ class TestTradeData:
     def test_the_common_trade_is_short(self):
         request = parse_trade("50000 10x 1000 short")
         assert encode_trade(request) == "1l|S|i|50000|10|1000"
-        assert encode_trade(parse_trade("50000 10x 1000 cross bal 10000 binance ETH mmr 0.4%"), "compare") == (
-            "1c||c|50000|10|1000|||10000|b|ETH|0.004"
+        assert encode_trade(parse_trade("3000 10x 1000 cross bal 10000 binance ETH mmr 0.4%"), "compare") == (
+            "1c||c|3000|10|1000|||10000|b|ETH|0.004"
         )
+        # the stop and an exchange that is not a venue yet ride along, after every older field
+        assert encode_trade(parse_trade("50000 10x 1000 sl 48000 mexc")).endswith("|48000|MEXC")
 
     @settings(max_examples=300, deadline=None)
     @given(requests(), st.sampled_from(["liq", "compare"]))
@@ -69,7 +71,7 @@ class TestTradeData:
 
     def test_too_long_data_is_refused_when_built(self):
         request = parse_trade(
-            "0.000012345678901 12.345678901x 1234.5678901 long cross bal 98765.4321098 ETH mmr 0.123456789%"
+            "0.000012345678901 12.345678901x 1234.5678901 long cross bal 98765.4321098 PEPE mmr 0.123456789%"
         )
         assert encode_trade(request) is None
 
@@ -123,11 +125,13 @@ class TestKeyboards:
         return {b.text: decode(b.callback_data) for row in markup.inline_keyboard for b in row}
 
     def test_both_sides_card(self):
+        # no balance: ⇄ cross cannot compute, so it is not offered (issue 10)
         buttons = self._data(parse_trade("50000 10x 1000"), 10.0)
-        assert list(buttons) == ["📈 long only", "📉 short only", "⇄ cross", "➖ 5x", "➕ 15x", "📈 chart"]
+        assert list(buttons) == ["📈 long only", "📉 short only", "➖ 5x", "➕ 15x", "📈 chart"]
         chart = buttons["📈 chart"]
         assert chart.view == "liq_chart" and "side" not in chart.fields and chart.fields["leverage"] == 10
         assert buttons["📉 short only"].fields["side"] is Side.SHORT
+        buttons = self._data(parse_trade("50000 10x 1000 bal 5000"), 10.0)
         assert buttons["⇄ cross"].fields["margin_mode"] is MarginMode.CROSS
 
     def test_leverage_keeps_the_margin_or_the_explicit_size(self):

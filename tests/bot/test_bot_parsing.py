@@ -111,23 +111,25 @@ def test_pnl_args():
 
 
 def test_target_args():
-    args = parse_target_args("50000 10x short roe -25%", {"taker_fee_rate": 0.0005, "symbol": "ETH"})
-    assert (args.entry_price, args.leverage, args.side, args.roe) == (50000, 10, Side.SHORT, -0.25)
-    assert (args.symbol, args.taker_fee_rate) == ("ETH", 0.0005)
+    args = parse_target_args("3000 10x short roe -25%", {"taker_fee_rate": 0.0005, "symbol": "ETH"})
+    request = args.request
+    assert (request.entry_price, request.leverage, request.side, args.roe) == (3000, 10, Side.SHORT, -0.25)
+    assert (request.symbol, request.taker_fee_rate, args.nominal_size) == ("ETH", 0.0005, True)
+    assert parse_target_args("3000 10x 500 roe 20%", {}).nominal_size is False
     for text, message in (("50000 10x", "target return"), ("roe 5%", "entry price"), ("50000 roe 5", "leverage")):
         with pytest.raises(ParseError, match=message):
             parse_target_args(text, {})
 
 
 def test_size_args_infer_the_side_from_the_stop():
-    args = parse_size_args("50000 stop 52000 risk 2% 20x ETH", {"wallet_balance": 8000.0, "venue": "binance"})
-    assert (args.side, args.stop_price, args.risk_fraction, args.balance) == (Side.SHORT, 52000, 0.02, 8000)
+    args = parse_size_args("3000 stop 3100 risk 2% 20x ETH", {"wallet_balance": 8000.0, "venue": "binance"})
+    assert (args.side, args.stop_price, args.risk_fraction, args.balance) == (Side.SHORT, 3100, 0.02, 8000)
     assert (args.leverage, args.venue, args.symbol) == (20, "binance", "ETH")
-    assert parse_size_args("50000 sl 48000 risk 1 bal 1k", {}).side is Side.LONG
+    assert parse_size_args("50000 sl 48000 risk 1% bal 1k", {}).side is Side.LONG
     for text, message in (
         ("50000 stop 1 bal 1", "risk is missing"),
-        ("stop 1 risk 1", "entry price"),
-        ("50000 stop 1 risk 1", "balance"),
+        ("stop 1 risk 1%", "entry price"),
+        ("50000 stop 1 risk 1%", "balance"),
     ):
         with pytest.raises(ParseError, match=message):
             parse_size_args(text, {})

@@ -51,7 +51,7 @@ def test_card_of_a_plain_long_has_the_hand_checked_numbers():
     assert "💥 Isolated liq <b>45,250</b> (−9.50%)" in lines
     assert "      ✅ stop fires first, 6.50% of entry to spare" in lines
     assert "💸 Risk at stop <b>30 USDT</b>" in lines  # account unknown: no share
-    assert "🛡 Highest safe leverage <b>25.09x</b>" in lines
+    assert "🛡 Highest safe leverage <b>25x</b>" in lines  # 25.09x floored: exchanges take whole leverages
     assert "Size 0.02 BTC = 1,000 USDT · margin 100 USDT (nominal)" in lines
     assert "📝 Read: <code>BTC · long · entry 50000 · 10x · stop 48500 · TP 54000 / 56000</code>" in lines
     assert "Cross liq: needs the account" in card
@@ -63,9 +63,10 @@ def test_warnings_come_first_and_the_stop_beyond_liquidation_is_flagged():
     card = _card("ETH short 3000 50x SL 3100 TP 2800", venue="binance", account_balance=5_000)
     lines = card.split("\n")
     assert lines[0] == "📉 <b>ETH short</b> · 50x · Binance"
-    assert lines[1].startswith("⚠️ isolated: stop is 1.74 % of entry beyond the liquidation price")
     entry_at = next(i for i, line in enumerate(lines) if line.startswith("Entry"))
-    assert all(line.startswith("⚠️") for line in lines[1:entry_at]) and entry_at >= 4
+    assert all(line.startswith("⚠️") for line in lines[1:entry_at]) and entry_at >= 3
+    # said once, on the liquidation line below, not again as a warning (issue 10: "the same warning twice")
+    assert not any("beyond the liquidation price" in line for line in lines[1:entry_at])
     assert "💥 Isolated liq <b>3,047.80</b> (+1.59%)" in lines
     assert "      ❌ stop is 1.74% of entry <b>beyond</b> liquidation: liquidated first" in lines
     assert "🎯 TP1 2,800 (−6.67%) · R:R 2.00" in lines
@@ -74,7 +75,7 @@ def test_warnings_come_first_and_the_stop_beyond_liquidation_is_flagged():
 def test_risk_in_money_and_share_of_the_account_with_cross():
     card = _card("BTC long 50000 10x SL 48500 TP 54000", venue="binance", account_balance=10_000, margin=3_000)
     assert "💸 Risk at stop <b>900 USDT</b> (9.00% of 10,000 USDT)" in card
-    assert "⚠️ the stop loses 9.0 % of the account (limit 2 %)" in card
+    assert "⚠️ the stop loses 9% of the account (limit 2%)" in card
     assert "💥 Cross liq <b>" in card and "needs the account" not in card
 
 
@@ -83,8 +84,9 @@ def test_no_stop_and_entry_range():
     assert "Entry 150 · no stop" in card and "⚠️ no stop: the liquidation price is the only exit" in card
     assert "R:R" not in card and "Risk at stop" not in card and "safe leverage" not in card
     ranged = _card("BTC long entry 49500-50500 10x SL 48000 TP 55000")
-    assert "Entry 49,500–50,500 (avg 50,000) · stop 48,000 (−4.00%)" in ranged
-    assert "entry range averaged to its midpoint" in ranged
+    # equal amounts at both ends average to 2/(1/49,500 + 1/50,500) = 49,995 (derivations.md D13)
+    assert "Entry 49,500–50,500 (avg 49,995) · stop 48,000 (−3.99%)" in ranged
+    assert "entries averaged as filled with equal amounts" in ranged
     assert "10x (assumed)" in _card("BTC long 50000 SL 48500")
 
 
@@ -94,11 +96,14 @@ def test_several_entries_show_the_liquidation_after_each_fill():
     lines = card.split("\n")
     at = lines.index("🪜 Isolated, entries filling one by one:")
     assert lines[at + 1 : at + 4] == [
-        "      50,000 → liq <b>45,180.80</b>",
-        "      49,000 · avg 49,494.95 → liq <b>44,724.40</b>",
-        "      48,000 · avg 48,986.39 → liq <b>44,264.90</b>",
+        "      50,000 → liq <b>45,180.8</b>",
+        "      49,000 · avg 49,494.95 → liq <b>44,724.4</b>",
+        "      48,000 · avg 48,986.39 → liq <b>44,264.9</b>",
     ]
-    assert "⚠️ with 1 of 3 entries filled, liquidation at 45,180.8 comes before the stop 44,900" in lines
+    # the next entry (49,000) fills before 45,180.8 is reached: no partial-fill warning (issue 10)
+    assert not any("entries filled, liquidation" in line for line in lines)
+    # the full fill has one liquidation price: the ladder's last step is the isolated line
+    assert "💥 Isolated liq <b>44,264.9</b>" in card
     assert "🪜" not in _card("BTC long 50000 10x SL 44900")
 
 
