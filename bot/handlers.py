@@ -340,9 +340,9 @@ async def settings(update: Update, context: Context) -> None:
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    """A command this bot does not have (private chats only; groups stay quiet)."""
+    """A command this bot does not have (private chats only; groups stay quiet): a refusal like any other."""
     name = split_command(_message_text(update))[0] or ""
-    await answer(update, context, texts.unknown_command_text(name))
+    raise ParseError(texts.unknown_command_text(name), field="command")
 
 
 def _message_text(update: Update) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from bot.formatting import esc
+from core.vocabulary import suggest
 
 __all__ = [
     "COMMANDS",
@@ -40,7 +41,17 @@ TRADE_WORDS = (
     "<code>long</code>/<code>short</code>; <code>iso</code>/<code>cross</code>; a venue "
     "(<code>binance</code>, <code>bybit</code>, <code>okx</code>, <code>gate</code>, <code>hl</code>); "
     "a symbol (<code>ETH</code>); labels <code>qty</code>, <code>bal</code>, <code>add</code>, "
-    "<code>mark</code>, <code>mmr 0.4%</code>, <code>fee 0.05%</code>. Numbers take <code>k</code>/<code>m</code>."
+    "<code>mark</code>, <code>sl</code>, <code>mmr 0.4%</code>, <code>fee 0.05%</code>. Numbers take "
+    "<code>k</code>/<code>m</code>, <code>$</code> and <code>usdt</code>; <code>97 000</code> is one number. "
+    "Лонг/шорт, uzun/kısa, largo/corto, comprado/vendido, mua/bán work too."
+)
+VENUE_WORDS = (
+    "<b>Textbook</b> is the default venue: the formula every exchange starts from, "
+    "liquidation = entry·(1 ∓ 1/leverage ± MMR) with one flat MMR (0.5% unless you give "
+    "<code>mmr</code>), no fees, no brackets. Name an exchange for its own rules and brackets; an "
+    "exchange that is not a venue yet (MEXC, Bitget, BingX, KuCoin, …) is answered on the textbook "
+    "formula and says so. MMR: a venue's bracket table is used unless the trade itself says "
+    "<code>mmr 0.5%</code>; a saved <code>/settings mmr</code> applies only where a venue has no table."
 )
 
 COMMANDS: tuple[Command, ...] = (
@@ -93,7 +104,9 @@ COMMANDS: tuple[Command, ...] = (
         "PnL and ROE at an exit price",
         "/pnl <trade> exit <price>",
         "/pnl 50000 10x 1000 long exit 55000",
-        "Profit or loss and return on margin when the trade closes at the exit price. Add "
+        "Profit or loss and return on margin when the trade closes at the exit price. An exit past "
+        "the liquidation price is never reached: the answer is the margin lost there. No leverage "
+        "needed with a quantity (<code>eth 3200 qty 2 short exit 3000</code>). Add "
         "<code>fee 0.05%</code> for taker fees on both fills.",
     ),
     Command(
@@ -101,15 +114,18 @@ COMMANDS: tuple[Command, ...] = (
         "Exit price for a target ROE",
         "/target <entry> <leverage>x [long|short] roe <percent>",
         "/target 50000 10x long roe 50%",
-        "The price at which the trade returns that share of its margin (negative for a loss).",
+        "The price at which the trade returns that share of its margin (negative for a loss); a loss "
+        "past liquidation has no exit price.",
     ),
     Command(
         "size",
-        "Position size from risk % and stop",
-        "/size <entry> stop <price> risk <percent> bal <wallet> [<leverage>x]",
+        "Position size from risk and stop",
+        "/size <entry> stop <price> risk <percent|$amount> [bal <wallet>] [<leverage>x]",
         "/size 50000 stop 48500 risk 1% bal 10000",
-        "The size that loses the chosen share of the account at the stop, and the highest leverage "
-        "whose liquidation stays beyond the stop. With a leverage, checks that the stop fires first.",
+        "The size that loses the chosen share of the account (<code>risk 1%</code>) or amount "
+        "(<code>risk $50</code>) at the stop, and the highest whole leverage whose liquidation stays "
+        "beyond the stop. A bare number over 100 is money; from 1 to 100 I ask. With a leverage, "
+        "checks that the stop fires first.",
     ),
     Command(
         "tiers",
@@ -179,11 +195,13 @@ def help_text(name: str | None = None, bot_username: str | None = None) -> str:
             f"Example: <code>{esc(found.example)}</code>",
         ]
         if found.name in {"liq", "compare", "pnl"}:
-            lines += ["", TRADE_WORDS]
+            lines += ["", TRADE_WORDS, "", VENUE_WORDS]
+        elif found.name == "settings":
+            lines += ["", VENUE_WORDS]
         return "\n".join(lines)
     lines = ["<b>liqcalc</b>: liquidation maths with each exchange's rules", ""]
     lines += [f"/{c.name}: {esc(c.summary)}\n   <code>{esc(c.example)}</code>" for c in COMMANDS[:-2]]
-    lines += ["", TRADE_WORDS, "", "Details: <code>/help liq</code>, <code>/help cross</code>, …"]
+    lines += ["", TRADE_WORDS, "", VENUE_WORDS, "", "Details: <code>/help liq</code>, <code>/help cross</code>, …"]
     if bot_username:
         lines.append(f"Inline: <code>@{esc(bot_username)} 50000 10x 1000</code> in any chat.")
     lines.append("In groups, address me as <code>/liq@" + esc(bot_username or "bot") + "</code>.")
@@ -191,8 +209,14 @@ def help_text(name: str | None = None, bot_username: str | None = None) -> str:
 
 
 def unknown_command_text(name: str) -> str:
-    """A command this bot does not have (private chats only)."""
-    return f"⚠️ I don't know /{esc(name[:32])}. Try <code>/liq 50000 10x 1000</code> or /help."
+    """A command this bot does not have (private chats only; plain text, escaped where it is shown).
+
+    >>> unknown_command_text("lqi")
+    "I don't know /lqi: did you mean /liq? /help lists the commands"
+    """
+    guess = suggest(name, [c.name for c in COMMANDS], cutoff=0.6)
+    hint = f": did you mean /{guess}?" if guess else "."
+    return f"I don't know /{name[:32]}{hint} /help lists the commands"
 
 
 def busy_text(seconds: float) -> str:

@@ -49,12 +49,32 @@ def side_signs(side: Any) -> FloatArray:
         signs = _text_signs(array)
         if signs is not None:
             return signs
+    if array.dtype.kind == "O" and array.size > 64:
+        signs = _few_words(array)
+        if signs is not None:
+            return signs
     flat = array.ravel().tolist()
     out = np.fromiter(map(_SIGN_OF.get, flat, repeat(np.nan, len(flat))), dtype=np.float64, count=len(flat))
     missed = np.flatnonzero(np.isnan(out))
     for index in missed:  # unusual spellings (" Long ", "BuY", Side members): the one slow step per row
         out[index] = _word_sign(flat[index])
     return out.reshape(array.shape)
+
+
+def _few_words(array: npt.NDArray[Any]) -> FloatArray | None:
+    """A column of a few repeated words ("long"/"short"): one C-level comparison per distinct word.
+
+    The words are guessed from the first 64 rows; None when those hold more than four distinct values
+    or one that is not a side, or when the guess does not cover every row (the dict path then maps it).
+    """
+    flat = array.ravel()
+    seen = set(flat[:64].tolist())
+    if len(seen) > 4 or not all(isinstance(w, str) and w in _SIGN_OF for w in seen):
+        return None
+    out = np.full(flat.shape, np.nan)
+    for word in seen:
+        out[flat == word] = _SIGN_OF[word]
+    return out.reshape(array.shape) if not np.isnan(out).any() else None
 
 
 _SIGN_OF: dict[object, float] = {}

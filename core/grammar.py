@@ -523,8 +523,9 @@ def _example(field: str) -> str:
         "leverage": "lev 10",
         "venue": "ex binance",
         "symbol": "sym ETH",
+        "stop_price": "sl 48000",
     }
-    return examples[field]
+    return examples.get(field, EXAMPLE)
 
 
 def _word(field: str) -> str:

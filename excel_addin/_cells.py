@@ -729,6 +729,7 @@ def _price_group(
         plain &= ~has_l | ((lev > 0) & (lev <= 1000))
         plain &= ~has_m | (mar > 0)
         plain &= ~has_q | (qty > 0)
+        plain &= ~by_qty_margin | (leverage >= 1 - _REL_TOL)  # margin above the position: core asks
         # cross: the balance must cover the margin (given or derived); isolated: a balance, if given, > 0
         covered = np.isnan(margin) | (bal >= margin * (1 - _REL_TOL))
         plain &= np.where(is_cross, (bal > 0) & covered, np.isnan(bal) | (bal > 0))

@@ -12,7 +12,7 @@ label                                 value
 read as                               the call as read (``TradeCall.summary``)
 side, symbol, venue                   text
 entry                                 price; an entry range gives ``entry low``, ``entry high``
-                                      and ``entry (midpoint)`` (the price reviewed)
+                                      and ``entry (average)`` (the price reviewed: equal amounts at each entry)
 leverage                              the leverage reviewed (a note says when the call has none)
 stop                                  price, or ``none``
 stop move                             fraction from entry (with a stop)
@@ -115,7 +115,7 @@ def _rows(review: CallReview) -> Iterator[tuple[str, Any]]:
     else:
         yield "entry low", call.entry_low
         yield "entry high", call.entry_high
-        yield "entry (midpoint)", review.entry_price
+        yield "entry (average)", review.entry_price
     yield "leverage", review.leverage
     yield "stop", "none" if stop is None else stop
     if review.stop_move is not None:

@@ -30,7 +30,7 @@ class TestNumbers:
         ("value", "expected"),
         [
             pytest.param(45250.0, "45,250", id="whole-thousands"),
-            pytest.param(45180.8, "45,180.80", id="tick-0.1"),
+            pytest.param(45180.8, "45,180.80", id="no-tick-two-decimals"),
             pytest.param(45180.7249, "45,180.72", id="rounded-to-cents"),
             pytest.param(1234567.891, "1,234,567.89", id="millions"),
             pytest.param(2850.5, "2,850.50", id="eth"),

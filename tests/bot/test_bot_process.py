@@ -53,7 +53,7 @@ def test_sigterm_exits_zero_and_settings_survive_a_restart(emu, tmp_path):
     try:
         emu.user_sends(PRIVATE, "/liq 50000 10x 1000 short")
         card = emu.expect("sendMessage", chat_id=PRIVATE, timeout=20)
-        assert "· Binance" in card.params["text"] and "54,780.80" in card.params["text"]
+        assert "· Binance" in card.params["text"] and "54,780.8" in card.params["text"]
     finally:
         assert _stop(second) == 0
     assert sum("Saved" in c.params["text"] for c in emu.calls("sendMessage")) == 1  # no re-delivery

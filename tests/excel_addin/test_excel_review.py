@@ -82,8 +82,8 @@ class TestWorkedCalls:
             ("TP 2 reward:risk", 4.0),  # 6,000/1,500
             ("isolated liquidation", 45_250.0),  # 50,000·(1 − 1/10 + 0.005)
             ("isolated move", -0.095),
-            # (48,500 − 45,250)/50,000 = 6.50 % of entry between the stop and liquidation
-            ("stop vs isolated liquidation", "stop fires 6.50 % of entry before liquidation"),
+            # (48,500 − 45,250)/50,000 = 6.5% of entry between the stop and liquidation
+            ("stop vs isolated liquidation", "stop fires 6.5% of entry before liquidation"),
             ("risk at stop", 30.0),  # nominal 1,000 USDT = 0.02 BTC; 0.02·1,500
             # S_b = 48,500·0.995 = 48,257.5; W = 0.02·50,000·0.005 + 0.02·(50,000 − 48,257.5) = 39.85
             ("highest safe leverage", 1_000 / 39.85),  # 25.09
@@ -108,12 +108,12 @@ class TestWorkedCalls:
         assert got["TP 1 reward:risk"] == pytest.approx(2.0, rel=1e-9)  # 200/100
         assert got["risk at stop"] == pytest.approx(100 / 3, rel=1e-9)
         # −(3,100 − 3,047.80)/3,000 = −1.74 %: the stop is beyond liquidation
-        verdict = "stop is 1.74 % of entry beyond the liquidation price: you are liquidated first"
+        verdict = "stop is 1.74% of entry beyond the liquidation price: you are liquidated first"
         assert got["stop vs isolated liquidation"] == verdict
         assert got["warning"] == [
             f"isolated: {verdict}",
-            "isolated liquidation only 1.59 % from entry (warning under 5 %)",
-            f"50x is above the highest safe leverage {got['highest safe leverage']:.1f}x for this stop",
+            "isolated liquidation only 1.59% from entry (warning under 5%)",
+            f"50x is above the highest safe leverage {math.floor(got['highest safe leverage'])}x for this stop",
         ]
         assert got["highest safe leverage"] < 50
 
@@ -124,10 +124,10 @@ class TestWorkedCalls:
         assert got["isolated liquidation"] == 45_250.0
         assert got["cross liquidation"] == pytest.approx(40_250.0, rel=1e-9)
         assert got["cross move"] == pytest.approx(-0.195, rel=1e-9)
-        assert got["stop vs cross liquidation"] == "stop fires 16.50 % of entry before liquidation"  # 8,250/50,000
+        assert got["stop vs cross liquidation"] == "stop fires 16.5% of entry before liquidation"  # 8,250/50,000
         assert got["risk at stop"] == pytest.approx(300.0, rel=1e-9)  # 0.2·1,500
         assert got["risk share of account"] == pytest.approx(0.15, rel=1e-9)  # 300/2,000
-        assert got["warning"] == ["the stop loses 15.0 % of the account (limit 5 %)"]
+        assert got["warning"] == ["the stop loses 15% of the account (limit 5%)"]
 
     def test_sized_for_risk_from_the_balance(self) -> None:
         # no margin: the size loses 2 % of 10,000 = 200 at the stop, q = 200/1,500 BTC
@@ -142,10 +142,12 @@ class TestWorkedCalls:
     def test_entry_range_from_a_range_of_lines(self) -> None:
         """A Cornix signal pasted into Excel lands one line per cell: the range is read as one message."""
         got = values(table(CORNIX_LINES, "binance"))
-        assert (got["entry low"], got["entry high"], got["entry (midpoint)"]) == (140.0, 150.0, 145.0)
+        # equal amounts at 140 and 150 average to 2/(1/140 + 1/150) = 144.8276 (derivations.md D13)
+        assert (got["entry low"], got["entry high"]) == (140.0, 150.0)
+        assert got["entry (average)"] == pytest.approx(2 / (1 / 140 + 1 / 150), rel=1e-12)
         assert got["symbol"] == "SOL"
         assert got["leverage"] == 20.0
-        assert "entry range averaged to its midpoint" in got["note"]
+        assert "entries averaged as filled with equal amounts" in got["note"]
         one_cell = table("\n".join(line for (line,) in CORNIX_LINES), "binance")
         assert table(CORNIX_LINES, "binance") == one_cell
         assert table([[line for (line,) in CORNIX_LINES]], "binance") == one_cell  # a row of lines as well

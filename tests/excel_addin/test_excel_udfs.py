@@ -179,12 +179,12 @@ class TestTradeFigures:
 
 class TestStopAndFunding:
     def test_stop_check(self) -> None:
-        # (48,000 − 45,250)/50,000 = 5.50 % of entry between stop and liquidation
-        assert only(udfs.LIQ_STOP_CHECK(48000, *TEXTBOOK)) == "stop fires 5.50 % of entry before liquidation"
+        # (48,000 − 45,250)/50,000 = 5.5% of entry between stop and liquidation
+        assert only(udfs.LIQ_STOP_CHECK(48000, *TEXTBOOK)) == "stop fires 5.5% of entry before liquidation"
 
     def test_stop_beyond_liquidation(self) -> None:
         cell = only(udfs.LIQ_STOP_CHECK(44000, *TEXTBOOK))
-        assert cell == "stop is 2.50 % of entry beyond the liquidation price: you are liquidated first"
+        assert cell == "stop is 2.5% of entry beyond the liquidation price: you are liquidated first"
 
     @pytest.mark.parametrize(
         ("rate", "periods", "expected"),

@@ -270,7 +270,7 @@ def _review_rows(review: CallReview) -> list[tuple[str, Any]]:
         rows += [
             ("entry low", call.entry_low),
             ("entry high", call.entry_high),
-            ("entry (midpoint)", review.entry_price),
+            ("entry (average)", review.entry_price),
         ]
     rows += [("leverage", review.leverage), ("stop", call.stop_price), ("stop move", review.stop_move)]
     for number, target in enumerate(review.targets, start=1):
