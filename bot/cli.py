@@ -27,6 +27,7 @@ from collections.abc import Iterable
 
 from core import CoreError, across_venues, calculate_sides, parse_trade
 from core.grammar import EXAMPLE
+from core.numbers import fmt_num
 
 __all__ = ["main"]
 
@@ -64,10 +65,10 @@ def _plain(text: str) -> int:
         return 1
     for card in cards:
         side = card.position.side
-        price = "none" if card.liquidation_price is None else f"{card.liquidation_price:,.8g}"
+        price = "none" if card.liquidation_price is None else f"{fmt_num(card.liquidation_price)}"
         print(f"{card.symbol} {side.value} {card.position.margin_mode.value} · {card.venue_name}: liquidation {price}")
         venues = " · ".join(
-            f"{q.venue_name} {q.price:,.8g}" for q in across_venues(request, side) if q.price is not None
+            f"{q.venue_name} {fmt_num(q.price)}" for q in across_venues(request, side) if q.price is not None
         )
         if venues:
             print(f"  {side.value} on each venue's rules: {venues}")

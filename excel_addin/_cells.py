@@ -69,6 +69,7 @@ from core import (
 from core.calculator import DEFAULT_VENUE
 from core.grammar import parse_number
 from core.models import validation_message
+from core.numbers import fmt_num
 from core.pnl import NOMINAL_MARGIN
 from core.sizing import DEFAULT_BUFFER
 from core.venues import Venue
@@ -973,11 +974,11 @@ def target_prices(entry: Any, roe: Any, leverage: Any, side: Any, fee: Any) -> G
         report = target_report(request, r, s, nominal_size=True)
         if report.liquidated_first and report.liquidation_price is not None:
             return error_text(
-                f"roe {r:.2%} lies past liquidation at {report.liquidation_price:,.8g}: an isolated {s.value} at "
-                f"{lev:g}x loses at most its margin (−100 %); type a roe above −100 %"
+                f"roe {r:.2%} lies past liquidation at {fmt_num(report.liquidation_price)}: an isolated {s.value} at "
+                f"{fmt_num(lev)}x loses at most its margin (−100%); type a roe above −100%"
             )
         if report.exit_price is None:
-            return error_text(f"no price gives a {s.value} an ROE of {r:.2%} at {lev:g}x; type a smaller ROE")
+            return error_text(f"no price gives a {s.value} an ROE of {r:.2%} at {fmt_num(lev)}x; type a smaller ROE")
         return report.exit_price
 
     specs: list[Spec] = [("entry", entry, ENTRY), ("roe", roe, ROE), ("leverage", leverage, REQUIRED_LEVERAGE),
@@ -1028,7 +1029,9 @@ def max_leverages(values: Sequence[Any]) -> Grid:
         )  # fmt: skip
         if found is None:
             where = "below" if s is Side.LONG else "above"
-            return error_text(f"a {s.value}'s stop must be {where} its entry: stop {stop:,.8g} vs entry {e:,.8g}")
+            return error_text(
+                f"a {s.value}'s stop must be {where} its entry: stop {fmt_num(stop)} vs entry {fmt_num(e)}"
+            )
         return found
 
     names = ("entry", "stop", "side", "quantity", "venue", "symbol", "mmr", "buffer", "fee")

@@ -56,3 +56,36 @@ def test_labels_are_pushed_apart_but_stay_in_range() -> None:
 def test_single_level_chart_renders() -> None:
     result = calculate(parse_trade("50000 1x 50000 long binance"))  # no liquidation price
     assert _png_size(render_ladder(levels_from_result(result), title="no liq"))[0] == 896
+
+
+def test_chart_flags_liquidation_before_the_stop_and_says_nothing_otherwise() -> None:
+    from bot.review_card import chart_warning
+
+    # ETH short 3,000 at 50x on Binance: liquidation 3,047.80 lies before the stop 3,100 (issue 10)
+    beyond = review_call(parse_trade_call("ETH short 3000 50x SL 3100 TP 2800"), venue="binance")
+    assert chart_warning(beyond) == "LIQUIDATED BEFORE THE STOP (isolated)"
+    fine = review_call(parse_trade_call("BTC long 50000 10x SL 48500 TP 54000"))
+    assert chart_warning(fine) == ""
+    png = render_ladder(levels_from_review(beyond), title="t", warning=chart_warning(beyond), footer="f " * 60)
+    assert png.startswith(b"\x89PNG")
+
+
+def test_compare_chart_caption_names_both_modes() -> None:
+    from bot.keyboards import decode, encode_trade
+    from bot.review_handlers import ladder_for_button
+
+    pressed = decode(encode_trade(parse_trade("50000 10x 1000 long bal 10000"), "compare_chart"))
+    _, _, caption = ladder_for_button(pressed)  # type: ignore[arg-type]
+    # isolated 45,250 and cross 250 (textbook, 10,000 wallet): both named, as on the /compare card
+    assert caption.count("liquidation") == 2 and "45,250" in caption and "250 (−99.5%)" in caption
+
+
+def test_chart_prices_use_the_cards_formatter() -> None:
+    """Issue 10: the chart drew 169.5125 where the card said 169.513; one formatter serves both now."""
+    from bot import charts, formatting
+
+    assert charts.fmt_price is formatting.fmt_price and charts.fmt_pct is formatting.fmt_pct
+    assert not hasattr(charts, "_price")
+    result = calculate(parse_trade("50000 10x 1000 long binance"))
+    liq = next(level for level in levels_from_result(result) if level.kind == "liq_isolated")
+    assert liq.tick == 0.1 and formatting.fmt_price(liq.price, liq.tick) == "45,180.8"  # the card's text

@@ -1,0 +1,52 @@
+"""Issue 10 in Excel: PnL, ROE and target prices stop at liquidation, with Excel-shaped arguments.
+
+Worked example (textbook, MM at entry, MMR 0.5 %): 97,000 long at 25x liquidates at
+97,000·(1 − 1/25 + 0.005) = 93,605. A 0.128866 BTC position (margin 97,000·0.128866/25 = 500.0001)
+closed at 90,000 would lose 0.128866·7,000 = 902.06 by the formula, but is liquidated first.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from excel_addin import udfs
+
+QTY = 0.128866
+MARGIN = 97_000 * QTY / 25
+
+
+@pytest.mark.parametrize(
+    ("exit_price", "leverage", "expected"),
+    [
+        pytest.param(90_000, 25, -MARGIN, id="past-liquidation-loses-the-margin"),
+        pytest.param(95_000, 25, -2_000 * QTY, id="before-liquidation-the-formula"),
+        pytest.param(90_000, None, -7_000 * QTY, id="no-leverage-no-margin-the-formula"),
+        pytest.param(99_000, "25x", 2_000 * QTY, id="gain-text-leverage"),
+    ],
+)
+def test_liq_pnl_with_a_leverage_stops_at_liquidation(exit_price: float, leverage: object, expected: float) -> None:
+    got = udfs.LIQ_PNL([[97_000]], [[exit_price]], [[QTY]], [["long"]], [[None]], [[leverage]])
+    assert got[0][0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_liq_pnl_column_with_leverage_mixes_rows() -> None:
+    got = udfs.LIQ_PNL([[97_000], [97_000]], [[90_000], [95_000]], [[QTY], [QTY]], [["L"], ["L"]], None, [[25], [25]])
+    assert got[0][0] == pytest.approx(-MARGIN, rel=1e-9) and got[1][0] == pytest.approx(-2_000 * QTY, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("exit_price", "expected"),
+    [
+        pytest.param(90_000, -1.0, id="liquidated-first-minus-100"),
+        pytest.param(95_000, -2_000 / 97_000 * 25, id="before-liquidation"),  # −51.5 %
+    ],
+)
+def test_liq_roe_is_at_most_minus_100_percent(exit_price: float, expected: float) -> None:
+    got = udfs.LIQ_ROE([[97_000]], [[exit_price]], [["25x"]], [["long"]], [[None]])
+    assert got[0][0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_liq_target_price_past_liquidation_is_refused() -> None:
+    got = udfs.LIQ_TARGET_PRICE([[97_000], [97_000]], [["-150%"], ["50%"]], [[25], [25]], [["long"], ["long"]], None)
+    assert isinstance(got[0][0], str) and got[0][0].startswith("#VALUE! roe -150.00% lies past liquidation at 93,605")
+    assert got[1][0] == pytest.approx(97_000 * (1 + 0.5 / 25), rel=1e-12)  # 98,940
