@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 MODULES = (
     "benchmarks.bench_core",
+    "benchmarks.bench_speed",
     "benchmarks.bench_excel",
     "benchmarks.bench_bot",
     "benchmarks.bench_review",

@@ -491,7 +491,7 @@ def dca_card(
     2. +0.1 @ 44,000 → avg 47,000 · margin 940 USDT
           liq 42,535 (−3.33% from the fill)
           ⚠️ 44,000 is past step 1's liquidation (45,250): liquidated before this add fills
-    ℹ️ Exchange may differ: mark ≠ last price · no fees in the liq price · no funding
+    ℹ️ Exchange may differ: mark ≠ last price · fees excluded · no funding
     """
     request = plan.request
     side = request.side or Side.LONG

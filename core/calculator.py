@@ -331,10 +331,10 @@ def _caveat(venue: Venue, table: TierTable, position: Position, taker: float, un
     """One short line for phones: what the exchange counts that this number does not (or differently)."""
     if unsupported is not None:
         mmr = f"MMR {fmt_percent(table.tiers[0].mmr)}"
-        return f"{unsupported} is not a venue yet: textbook formula with {mmr} · mark ≠ last price · no fees in the liq price"
+        return f"{unsupported} is not a venue yet: textbook formula with {mmr} · mark ≠ last price · fees excluded"
     parts = ["mark ≠ last price"]
     if venue.fee_model is FeeModel.NONE:
-        parts.append("no fees in the liq price")
+        parts.append("fees excluded")
     elif venue.fee_model is FeeModel.TAKER_IN_MMR:
         parts.append(f"taker {fmt_percent(taker)} in MMR")
     else:

@@ -30,7 +30,7 @@ async def test_liq_without_side_shows_both_sides_with_venues_and_notes(emu):
     assert "bankruptcy 45,000" in text and "bankruptcy 55,000" in text
     assert "Max loss 1,000 USDT" in text
     assert "Binance 45,180.8" in text and "Hyperliquid" in text
-    assert "Exchange may differ: mark ≠ last price · no fees in the liq price · no funding" in text
+    assert "Exchange may differ: mark ≠ last price · fees excluded · no funding" in text
     assert set(buttons(params)) == {"📈 long only", "📉 short only", "➖ 5x", "➕ 15x", "📈 chart"}
     assert all(len(data.encode()) <= 64 for data in buttons(params).values())
     assert "reply_parameters" not in params  # private chats are not quoted

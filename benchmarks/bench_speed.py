@@ -8,25 +8,16 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
 
+from benchmarks.bench_core import _best
 from core import Side, liquidation_price, liquidation_price_bulk
 
 N_SCALAR = 200_000
 N_BULK = 1_000_000
 MMR = 0.005
-
-
-def _best(fn: Callable[[], object], repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def _scalar_rows() -> list[dict]:
