@@ -53,7 +53,7 @@ from core import (
     tier_table,
     venue_has_table,
 )
-from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE
+from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE, resolve_position
 
 __all__ = [
     "button",
@@ -102,9 +102,11 @@ async def chat_defaults(update: Update, context: Context) -> dict[str, object]:
 
 
 def _computes(request: TradeRequest) -> bool:
-    """Whether the venue can price this trade (a leverage button is offered only then)."""
+    """Whether the venue accepts this trade's size and leverage (a ➕ leverage button is offered only then)."""
     try:
-        calculate(request, request.side or Side.LONG)
+        resolve_position(
+            request, request.side or Side.LONG, table_for(request, get_venue(request.venue or DEFAULT_VENUE))
+        )
     except CoreError:
         return False
     return True

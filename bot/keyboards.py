@@ -248,7 +248,8 @@ def trade_keyboard(
             if step is None:
                 continue
             stepped = _with_leverage(request, step)
-            if computes is None or computes(stepped):
+            # a lower leverage only lowers the size's bracket: only a step up can be refused
+            if direction < 0 or computes is None or computes(stepped):
                 second.append(_button(f"{icon} {step:g}x", encode_trade(stepped, view)))
     third = [_button("📈 chart", encode_trade(request, f"{view}_chart"))]
     rows = [[b for b in row if b is not None] for row in (first, second, third)]

@@ -406,16 +406,23 @@ _GROUP = re.compile(r"^\d{3}$")
 
 def _tokens(text: str) -> list[str]:
     cleaned = fold_phrases(strip_invisible(text)).replace("\u00a0", " ").replace("\u202f", " ")
-    cleaned = _join_spaced_x(_TIMES.sub("x", cleaned.replace("×", "x")))
+    if "х" in cleaned or "Х" in cleaned or "×" in cleaned:
+        cleaned = _TIMES.sub("x", cleaned)
+    cleaned = _join_spaced_x(cleaned)
     cleaned = re.sub(r"\s*@\s*(?=[\d$.])", " @ ", cleaned)
     cleaned = re.sub(r"(\d)\s*%", r"\1%", cleaned)
     return _join_space_groups([t for t in re.split(r"[\s;]+", cleaned.strip()) if t])
 
 
+_SPACE_THEN_X = re.compile(r"(\d)\s+[xX](?=\s|$)")
+_X_THEN_SPACE = re.compile(r"(^|\s)[xX]\s+(?=\d)")
+
+
 def _join_spaced_x(text: str) -> str:
     """``25 x`` → ``25x`` and ``x 25`` → ``x25`` (a phone keyboard's space before the x)."""
-    text = re.sub(r"(?<=\d)\s+[xX](?=\s|$)", "x", text)
-    return re.sub(r"(?:(?<=\s)|^)[xX]\s+(?=\d)", "x", text)
+    if " x" not in text and " X" not in text and text[:1] not in "xX":
+        return text
+    return _X_THEN_SPACE.sub(r"\1x", _SPACE_THEN_X.sub(r"\1x", text))
 
 
 def _join_space_groups(tokens: list[str]) -> list[str]:
@@ -425,9 +432,9 @@ def _join_space_groups(tokens: list[str]) -> list[str]:
     more than the two a trade has (entry and margin): ``3 200 20x 200`` is 3,200 and 200, while
     ``600 100 10x`` stays entry 600 and margin 100.
     """
-    bare = sum(1 for i, t in enumerate(tokens) if t.isdigit() and (i == 0 or tokens[i - 1].lower() not in _LABELS))
-    if not any(_GROUP.match(t) for t in tokens[1:]):
+    if not any(len(t) == 3 and t.isdigit() for t in tokens[1:]):
         return tokens
+    bare = sum(1 for i, t in enumerate(tokens) if t.isdigit() and (i == 0 or tokens[i - 1].lower() not in _LABELS))
     joined: list[str] = []
     i = 0
     while i < len(tokens):

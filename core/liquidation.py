@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from core.enums import ContractType, FeeModel, MMBasis, Side
 from core.errors import InvalidInputError, UnsupportedError
@@ -178,7 +179,7 @@ def liquidation_price(
             mm_basis,
         )
         if fast is not _SLOW:
-            return fast
+            return cast("float | None", fast)
     coeffs = _Coefficients.build(
         side,
         entry_price,
@@ -217,6 +218,7 @@ def _one_position_price(
     taker_fee_rate: float,
     fee_model: object,
     mm_basis: object,
+    zero_tolerance: float = 1e-12,  # ZERO_TOLERANCE (defined with the general solver below)
 ) -> float | object | None:
     """One position, no other legs: the same condition solved in a few operations (≈ 1 µs).
 
@@ -257,7 +259,7 @@ def _one_position_price(
             c0 -= at_entry * rate - maintenance_amount
     except (KeyError, TypeError):
         return _SLOW
-    if c1 == 0.0 or not -_INF < c0 < _INF or abs(c0) <= ZERO_TOLERANCE * (abs(wallet_balance) + at_entry):
+    if c1 == 0.0 or not -_INF < c0 < _INF or abs(c0) <= zero_tolerance * (abs(wallet_balance) + at_entry):
         return None
     y = -c0 / c1
     if not 0.0 < y < _INF:
@@ -292,6 +294,14 @@ def bankruptcy_price(
         >>> bankruptcy_price("long", 20_000, 1, 400)
         19600.0
     """
+    if not others and hedge is None and fee_model in _FEE_IN_MMR:
+        # bankruptcy: the same condition with no maintenance margin, and a zero root is exactly zero
+        fast = _one_position_price(
+            side, entry_price, quantity, wallet_balance, 0.0, 0.0, contract, contract_size,
+            taker_fee_rate, FeeModel.NONE, MMBasis.LIQUIDATION, zero_tolerance=0.0,
+        )  # fmt: skip
+        if fast is not _SLOW:
+            return cast("float | None", fast)
     legs = [
         PositionLeg(leg.side, leg.quantity, leg.entry_price, leg.mark_price, 0.0, 0.0, leg.contract, leg.contract_size)
         for leg in others

@@ -208,7 +208,8 @@ def parse_trade_call(text: str) -> TradeCall:
     source = text[:_MAX_INPUT_CHARS]
     folded = _fold(source)
     call = _parse_folded(folded, source)
-    named = _VENUE_NAMED.search(folded)
+    low = folded.lower()
+    named = _VENUE_NAMED.search(folded) if any(key in low for key in _VENUE_HINTS) else None
     if named is None:
         return call
     venue = _VENUE_KEYS[named.group(1).lower()]
@@ -226,6 +227,7 @@ _VENUE_KEYS = {
     "gate.io": "gate",
     "hyperliquid": "hyperliquid",
 }
+_VENUE_HINTS = ("binance", "bybit", "okx", "okex", "gate", "hyperliquid")  # cheap test before the regex
 _VENUE_NAMED = re.compile(r"(?<![\w.])(binance|bybit|okx|okex|gate\.io|gateio|hyperliquid)(?![\w.])", re.IGNORECASE)
 
 
