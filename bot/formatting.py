@@ -338,6 +338,11 @@ def _notes_line(notes: Iterable[str]) -> str | None:
 def _warning(result: LiquidationResult) -> str | None:
     if result.already_liquidated:
         return "⚠️ Already past liquidation at entry: the margin does not cover the maintenance margin"
+    if result.liquidated_at_mark:
+        return (
+            f"⚠️ Already liquidated at this mark: {fmt_price(result.position.mark_price)} is past the "
+            f"liquidation price {fmt_price(result.liquidation_price, result.tick_size)}"
+        )
     if result.liquidation_price is None and result.no_liquidation_reason:
         reason = result.no_liquidation_reason
         return "✅ " + esc(reason[:1].upper() + reason[1:])
@@ -457,16 +462,22 @@ def cross_card(result: CrossAccountResult) -> str:
         if position.liquidation_price is None:
             lines.append("      liq <b>none</b>")
         else:
+            past = position.side.sign * (position.mark_price - position.liquidation_price) <= 0
+            where = "past: the mark is beyond it" if past else f"{fmt_pct(position.move_from_mark)} from mark"
             lines.append(
-                f"      liq <b>{fmt_price(position.liquidation_price)}</b> "
-                f"({fmt_pct(position.move_from_mark)} from mark) · uPnL "
+                f"      liq <b>{fmt_price(position.liquidation_price)}</b> ({where}) · uPnL "
                 f"{fmt_amount(position.unrealized_pnl, cur, signed=True)}"
             )
     hidden = len(result.positions) - MAX_CROSS_ROWS
     if hidden > 0:
         lines.append(f"… and {hidden:,} more positions")
     lines.append("")
-    if result.account_move is None:
+    if result.already_liquidated:
+        lines.append(
+            f"⚠️ <b>Already liquidated at these marks</b>: equity {fmt_amount(result.equity, cur)} is at or below "
+            f"the maintenance margin {fmt_amount(result.maintenance_margin, cur)}"
+        )
+    elif result.account_move is None:
         lines.append("🌊 No market-wide move liquidates this account")
     else:
         lines.append(f"🌊 Every price moving <b>{fmt_pct(result.account_move)}</b> at once liquidates the account")

@@ -143,6 +143,12 @@ def liquidation_price_tiered_bulk(
             price, index = _settle_brackets(
                 price, index, floors, rates, amounts, sign, ep, q, wb, cs, fee, kind, fees, basis, table.bound_unit
             )
+            if math.isfinite(caps[-1]):  # the size at the liquidation price must fit the table too
+                outside = ~np.isnan(price) & (_table_size(table.bound_unit, kind, q, price, cs) >= caps[-1])
+                if outside.any():
+                    message = "at the liquidation price the size is beyond the last bracket; make it smaller"
+                    checks.append((outside & ~invalid, message))
+                    invalid = invalid | outside
     price = finalize(price, invalid, raise_errors=raise_errors, messages=checks).reshape(shape)
     if return_tier:
         return price, np.where(invalid, -1, index).reshape(shape)

@@ -13,9 +13,10 @@ from core.liquidation import bankruptcy_price
 from core.models import LiquidationResult, MarginComparison, Position, TierUsed, TradeRequest
 from core.numbers import fmt_num, fmt_percent
 from core.sizing import stop_check
+from core.ticks import round_to_tick
 from core.tier_data import tier_table
 from core.tiers import BoundUnit, TierTable, liquidation_price_tiered
-from core.venues import VENUES, Venue, get_venue, round_price
+from core.venues import VENUES, Venue, get_venue
 
 __all__ = [
     "DEFAULT_SYMBOL",
@@ -190,11 +191,11 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
         fee_model=venue.fee_model,
     )
     exact = solved.price
-    shown = exact
+    shown, tick = exact, None
     if exact is not None and venue.rounds_to_tick:
-        shown = round_price(exact, table.tick_size, chosen)
+        shown, tick = round_to_tick(exact, table.tick_size, chosen, position.entry_price)
     if bankrupt is not None and venue.rounds_to_tick:
-        bankrupt = round_price(bankrupt, table.tick_size, chosen)
+        bankrupt, _ = round_to_tick(bankrupt, table.tick_size, chosen, position.entry_price)
     entry_tier = table.tier_at(position.quantity, position.entry_price)
     fee_in_mmr = taker if venue.fee_model is FeeModel.TAKER_IN_MMR else 0.0
     mm_entry = (
@@ -209,6 +210,7 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
             - solved.tier.maintenance_amount
         )
     already = exact is not None and chosen.sign * (exact - position.entry_price) >= 0
+    at_mark = exact is not None and chosen.sign * (position.mark_price - exact) <= 0
     stop = None
     if request.stop_price is not None and chosen.sign * (position.entry_price - request.stop_price) > 0:
         stop = stop_check(chosen, position.entry_price, request.stop_price, shown)
@@ -230,11 +232,12 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
         effective_leverage=position.notional_settle / position.wallet_balance,
         tier=tier_used(table, solved.tier_index),
         already_liquidated=already,
+        liquidated_at_mark=at_mark,
         no_liquidation_reason=None if exact is not None else _why_not(position),
         notes=_notes(venue, table, position, request, taker),
         caveat=_caveat(venue, table, position, taker, request.unsupported_venue),
         stop=stop,
-        tick_size=table.tick_size if venue.rounds_to_tick else None,
+        tick_size=tick,
     )
 
 

@@ -21,9 +21,10 @@ from core.calculator import DEFAULT_VENUE, tier_used
 from core.enums import FeeModel, MMBasis, Side
 from core.liquidation import PositionLeg
 from core.models import CrossAccountRequest, CrossPositionInput, TierUsed
+from core.ticks import round_to_tick
 from core.tier_data import tier_table
 from core.tiers import TierTable, liquidation_price_tiered
-from core.venues import Venue, get_venue, round_price
+from core.venues import Venue, get_venue
 
 __all__ = [
     "CrossAccountRequest",
@@ -69,6 +70,7 @@ class CrossAccountResult:
     positions: tuple[CrossPositionResult, ...]
     account_move: float | None  # same signed % change of every mark that liquidates the account
     notes: tuple[str, ...]
+    already_liquidated: bool = False  # equity at the marks is at or below the maintenance margin
 
 
 def cross_account(request: CrossAccountRequest) -> CrossAccountResult:
@@ -141,7 +143,7 @@ def cross_account(request: CrossAccountRequest) -> CrossAccountResult:
         price = None if math.isnan(liq_list[i]) else liq_list[i]
         if price is not None and venue.rounds_to_tick:
             rounding_side = leg.side if leg.symbol not in hedged else Side.LONG if net[leg.symbol] >= 0 else Side.SHORT
-            price = round_price(price, tables[i].tick_size, rounding_side)
+            price, _ = round_to_tick(price, tables[i].tick_size, rounding_side, leg.entry_price)
         results.append(
             CrossPositionResult(
                 symbol=leg.symbol,
@@ -158,9 +160,12 @@ def cross_account(request: CrossAccountRequest) -> CrossAccountResult:
                 tier=_tier_used(tables[i], liq_tier_list[i], tier_cache),
             )
         )
-    move = account_move(
-        request.wallet_balance, sign, qty, entry, mark, tables, by_table, table_of, fee_in_mmr, venue.mm_basis
-    )
+    already = equity <= total_mm
+    move = None
+    if not already:  # under maintenance already, the "move" found would be the one that helps
+        move = account_move(
+            request.wallet_balance, sign, qty, entry, mark, tables, by_table, table_of, fee_in_mmr, venue.mm_basis
+        )
     notes = (
         f"{venue.name} rules; each price holds the other positions at their marks",
         "the account move shifts every mark by the same % at once",
@@ -176,6 +181,7 @@ def cross_account(request: CrossAccountRequest) -> CrossAccountResult:
         positions=tuple(results),
         account_move=move,
         notes=notes,
+        already_liquidated=already,
     )
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.enums import ContractType, MarginMode, Side
 from core.errors import InvalidInputError
 from core.liquidation import fee_error
+from core.numbers import fmt_num, fmt_percent
 
 __all__ = [
     "CrossAccountRequest",
@@ -203,6 +204,7 @@ class LiquidationResult(BaseModel):
     effective_leverage: float  # notional at entry / wallet at risk
     tier: TierUsed | None
     already_liquidated: bool  # the margin does not even cover maintenance at entry
+    liquidated_at_mark: bool = False  # the mark given is already at or past the liquidation price
     no_liquidation_reason: str | None
     notes: tuple[str, ...]
     caveat: str  # one short line: why the exchange may show a slightly different number
@@ -280,7 +282,13 @@ def validation_message(error: ValidationError) -> InvalidInputError:
     if field == "taker_fee_rate":
         return fee_error(value)
     hint = _HINTS.get(field)
-    shown = f"{value!r}" if not isinstance(value, dict) else ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = f"{value!r}" if not isinstance(value, dict) else ""
+    elif field == "mmr":
+        shown = fmt_percent(float(value))  # typed in percent: show it so (mmr 150%, not 1.5)
+        message = message.replace("less than 1", "below 100%")
+    else:
+        shown = fmt_num(float(value))  # 5,000,000, never 5e+06
     text = f"{field.replace('_', ' ')} {shown}: {message.lower()}".replace("  ", " ")
     if hint:
         text += f"; type {hint}"

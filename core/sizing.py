@@ -126,10 +126,11 @@ def max_safe_leverage(
         return None
     rate_fee = fee if venue.fee_model is FeeModel.TAKER_IN_MMR else 0.0
     basis_price = target if venue.mm_basis is MMBasis.LIQUIDATION else entry_price
-    tier = table.tier_at(quantity, basis_price, clamp=True)
+    # beyond the table's last bracket there is no answer: refused (TierNotFoundError), never extrapolated
+    tier = table.tier_at(quantity, basis_price)
     maintenance = quantity * basis_price * (tier.mmr + rate_fee) - tier.maintenance_amount
     wallet = maintenance - sign * quantity * (target - entry_price)
-    cap = table.tier_at(quantity, entry_price, clamp=True).max_leverage
+    cap = table.tier_at(quantity, entry_price).max_leverage
     if wallet <= 0:
         return cap
     return min(cap, quantity * entry_price / wallet)

@@ -60,7 +60,7 @@ class TierTable(BaseModel):
     market: str
     contract: ContractType = ContractType.LINEAR
     contract_size: Annotated[float, Field(gt=0)] = 1.0
-    tick_size: Annotated[float, Field(gt=0)] = 0.01
+    tick_size: Annotated[float, Field(gt=0)] | None = None  # the instrument's price step; None: unknown
     bound_unit: BoundUnit = BoundUnit.QUOTE_NOTIONAL
     marginal: bool = True
     source: str = "user supplied"
@@ -94,7 +94,7 @@ class TierTable(BaseModel):
         contract: ContractType = ContractType.LINEAR,
         contract_size: float = 1.0,
         max_leverage: float = 1000.0,
-        tick_size: float = 0.01,
+        tick_size: float | None = None,
         source: str = "flat rate",
     ) -> TierTable:
         """A single-bracket table: one MMR for every size (the textbook, or a user's override)."""
@@ -121,7 +121,7 @@ class TierTable(BaseModel):
         symbol: str = "ANY",
         contract: ContractType = ContractType.LINEAR,
         contract_size: float = 1.0,
-        tick_size: float = 0.01,
+        tick_size: float | None = None,
     ) -> TierTable:
         """Build a user-supplied table from rows ``(cap, mmr[, max_leverage[, maintenance_amount]])``.
 
@@ -189,8 +189,8 @@ class TierTable(BaseModel):
                 return len(self.tiers) - 1
             last = self.tiers[-1]
             raise TierNotFoundError(
-                f"size {size:,.6g} is beyond the last {self.venue} {self.symbol} tier (cap {last.cap:,.6g} "
-                f"{self._unit_label}); make the position smaller",
+                f"size {fmt_num(size, 6)} is beyond the last {self.venue} {self.symbol} tier (cap "
+                f"{fmt_num(last.cap, 6)} {self._unit_label}); make the position smaller",
                 field="quantity",
             )
         return index
@@ -281,7 +281,17 @@ def liquidation_price_tiered(
         tried[state] = price
         if price is None or basis is MMBasis.ENTRY:
             return TieredLiquidation(price, state[0], tier)
-        next_state = _brackets(table, quantity, hedge, price, clamp=True)
+        try:
+            next_state = _brackets(table, quantity, hedge, price, clamp=False)
+        except TierNotFoundError:
+            last = table.tiers[-1]
+            raise TierNotFoundError(
+                f"at the liquidation price {fmt_num(price)} the position is {fmt_num(table.size(quantity, price))} "
+                f"{table._unit_label}, beyond the last {table.venue} {table.symbol} bracket (cap "
+                f"{fmt_num(last.cap)}): the bundled table stops there; make the position smaller, or give the "
+                "exchange's rate for that size, like mmr 2.5%",
+                field="quantity",
+            ) from None
         if next_state == state:
             return TieredLiquidation(price, state[0], tier)
         state = next_state

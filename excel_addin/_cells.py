@@ -61,7 +61,6 @@ from core import (
     pnl_report,
     position_size,
     position_size_bulk,
-    round_price_bulk,
     stop_check,
     table_for,
     target_report,
@@ -72,6 +71,7 @@ from core.models import validation_message
 from core.numbers import fmt_num
 from core.pnl import NOMINAL_MARGIN
 from core.sizing import DEFAULT_BUFFER
+from core.ticks import round_to_tick_bulk
 from core.venues import Venue
 
 __all__ = [
@@ -584,6 +584,14 @@ def _trade_specs(values: Sequence[Any]) -> list[Spec]:
 def _pick_price(card: LiquidationResult) -> Any:
     if card.liquidation_price is None:
         return _no_liquidation(card.no_liquidation_reason)
+    position = card.position
+    if position.side.sign * (card.liquidation_price - position.entry_price) >= 0:
+        raise InvalidInputError(
+            f"already liquidated at entry: a {position.side.value} at {fmt_num(position.entry_price)} would be "
+            f"liquidated at {fmt_num(card.liquidation_price)}, the margin does not cover the maintenance margin; "
+            "type a lower leverage or a larger margin",
+            field="leverage",
+        )
     return card.liquidation_price
 
 
@@ -751,10 +759,11 @@ def _price_group(
         s[picked], e[picked], quantity[picked], wallet[picked], table=table,
         taker_fee_rate=venue.taker_fee_rate, fee_model=venue.fee_model, mm_basis=venue.mm_basis,
     )  # fmt: skip
-    priced = ~np.isnan(prices)  # NaN: not liquidatable or refused by the twin; calculate() explains
+    # NaN: not liquidatable or refused by the twin; at or past entry: already liquidated. calculate() explains
+    priced = ~np.isnan(prices) & (s[picked] * (prices - e[picked]) < 0)
     values = prices[priced]
     if venue.rounds_to_tick:  # as calculate(): towards entry, on the table's tick
-        values = round_price_bulk(values, table.tick_size, s[picked][priced])
+        values = round_to_tick_bulk(values, table.tick_size, s[picked][priced], e[picked][priced])
     for row, price in zip(rows[picked][priced].tolist(), values.tolist(), strict=True):
         out[row] = price
 

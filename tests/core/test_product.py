@@ -79,7 +79,8 @@ class TestAnswerCard:
         # 100 contracts × 100 USD @ 50,000 = 0.2 BTC notional, 10x → 0.02 BTC margin; derivations.md D3 (short)
         result = calculate(parse_trade("50000 10x 0.02 short inverse binance mmr 0.5%"))
         assert result.position.quantity == pytest.approx(100.0)
-        assert result.liquidation_price == pytest.approx(55_277.77, abs=1e-9)  # 55,277.78 rounded down to 0.01
+        # 55,277.78 with no instrument tick (your MMR): six significant figures, down for a short → 55,277.7
+        assert result.liquidation_price == pytest.approx(55_277.7, abs=1e-9)
         assert result.settle_currency == "BTC"
 
     def test_hyperliquid_uses_its_tiers(self) -> None:

@@ -73,7 +73,8 @@ class TestLiqPrice:
                 id="textbook cross: 50,000 − (10,000 − 50)/0.2 (FORMULAS §9)",
             ),
             pytest.param(
-                (50000, 10, 1000, "long", None, "binance", None, 0.005), 45_226.13, 0.01,
+                # 45,226.1307 to six significant figures, up for a long (no instrument tick with your MMR)
+                (50000, 10, 1000, "long", None, "binance", None, 0.005), 45_226.2, 1e-9,
                 id="Binance formula, MMR 0.5 %: (1,000 − 10,000)/(0.2·0.005 − 0.2) (FORMULAS §9)",
             ),
             pytest.param(
@@ -136,7 +137,7 @@ class TestLiqPrice:
             pytest.param((50000, 10, 1000, "long", None, "okx"), "no okx USDT-margined tier table",
                          id="venue without a bundled table"),
             pytest.param((50000, 10, 1000, "long", None, "nyse"), "venue 'nyse' is unknown", id="unknown venue"),
-            pytest.param((-5, 10, 1000, "long"), "entry price -5.0", id="negative entry"),
+            pytest.param((-5, 10, 1000, "long"), "entry price -5:", id="negative entry"),
         ],
     )  # fmt: skip
     def test_errors_say_what_to_type(self, args, message) -> None:
@@ -420,9 +421,9 @@ class TestLiqDca:
             table = udfs.LIQ_DCA([[50000], [44000]], [[0.1], [0.1]], 10, "long", None, None, mmr)
             assert [row[6] for row in table[1:]] == pytest.approx([45_250.0, 42_535.0], abs=1e-9)
         table = udfs.LIQ_DCA([[50000], [44000]], [[0.1], [0.1]], 10, "long", "binance", None, "1%")
-        # Binance formula, MMR 1 %: (500 − 5,000)/(0.1·0.01 − 0.1) = 45,454.545 → 45,454.55 (an MMR override
-        # prices on a flat table with a 0.01 tick, as LIQ_PRICE's 45,226.13 above)
-        assert table[1][6] == pytest.approx(45_454.55, abs=1e-6)
+        # Binance formula, MMR 1 %: (500 − 5,000)/(0.1·0.01 − 0.1) = 45,454.545 → 45,454.6 (an MMR override
+        # has no instrument tick: six significant figures, rounded up for a long, as LIQ_PRICE's 45,226.2 above)
+        assert table[1][6] == pytest.approx(45_454.6, abs=1e-6)
         assert table[1][6] == only(udfs.LIQ_PRICE(50000, 10, 500, "long", None, "binance", None, "1%"))
 
     def test_no_liquidation_is_text(self) -> None:
