@@ -191,11 +191,14 @@ def fmt_rate(fraction: float) -> str:
 
 
 def fmt_lev(value: float) -> str:
-    """A leverage: ``10x``, ``12.5x``, ``3.33x``.
+    """A leverage: ``10x``, ``12.5x``, ``3.33x``; below 1x, two significant digits (never ``0x``).
 
-    >>> fmt_lev(10.0), fmt_lev(3.3333)
-    ('10x', '3.33x')
+    >>> fmt_lev(10.0), fmt_lev(3.3333), fmt_lev(0.001), fmt_lev(0.456)
+    ('10x', '3.33x', '0.001x', '0.46x')
     """
+    if 0 < abs(value) < 1:
+        decimals = max(2, 1 - math.floor(math.log10(abs(value))))
+        return _trim(f"{value:.{decimals}f}", 0) + "x"
     return _trim(f"{value:,.2f}", 0) + "x"
 
 

@@ -336,8 +336,9 @@ async def settings(update: Update, context: Context) -> None:
     if not can_change:
         await answer(update, context, "⚠️ Only group admins can change the settings. /settings shows them.")
         return
-    updated = apply_settings_change(current, change)
-    await store.put(scope, key, updated)
+    apply_settings_change(current, change)  # a bad value is refused before anything is written
+    # applied to the row as it is now, in one transaction: another admin's change made meanwhile stays
+    updated = await store.update(scope, key, lambda now: apply_settings_change(now, change))
     await answer(update, context, _settings_view(update, updated, True, "✅ Saved.\n"))
 
 
@@ -385,10 +386,11 @@ async def _settings_button(update: Update, context: Context, pressed: keyboards.
         await query.answer("Only group admins can change the settings.", show_alert=True)
         return
     scope, key = settings_scope(update)
-    store = context.bot_data.store
-    current = await store.get(scope, key)
-    updated = ChatSettings() if pressed.action == "reset" else current.model_copy(update={"venue": pressed.value})
-    await store.put(scope, key, updated)
+
+    def pressed_change(current: ChatSettings) -> ChatSettings:
+        return ChatSettings() if pressed.action == "reset" else current.model_copy(update={"venue": pressed.value})
+
+    updated = await context.bot_data.store.update(scope, key, pressed_change)
     await query.answer("Saved.")
     text = _settings_view(update, updated, True, "✅ Saved.\n")
     await query.edit_message_text(text, reply_markup=keyboards.settings_keyboard())

@@ -17,6 +17,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -113,6 +114,15 @@ class SettingsStore(abc.ABC):
     async def move(self, scope: Scope, old_key: int, new_key: int) -> None:
         """Re-key (a group that became a supergroup gets a new id); replaces the target's row."""
 
+    @abc.abstractmethod
+    async def update(self, scope: Scope, key: int, change: Callable[[ChatSettings], ChatSettings]) -> ChatSettings:
+        """Read, change and save in one transaction; returns the saved settings.
+
+        Two admins changing different fields at once both keep their change: ``change`` is applied to
+        the row as it is inside the transaction, not to a copy read before an ``await``. An exception
+        from ``change`` (an out-of-range value) rolls back and propagates.
+        """
+
 
 _CREATE = """
 CREATE TABLE IF NOT EXISTS settings (
@@ -189,6 +199,27 @@ class SQLiteStore(SettingsStore):
             "ON CONFLICT (scope, id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
             (scope.value, key, settings.to_json(), time.time()),
         )
+
+    async def update(self, scope: Scope, key: int, change: Callable[[ChatSettings], ChatSettings]) -> ChatSettings:
+        """``BEGIN IMMEDIATE`` (the write lock, across processes too), read, change, write, commit."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT data FROM settings WHERE scope = ? AND id = ?", (scope.value, key)).fetchone()
+            updated = change(ChatSettings() if row is None else ChatSettings.from_json(row[0]))
+            if updated.is_empty:
+                db.execute("DELETE FROM settings WHERE scope = ? AND id = ?", (scope.value, key))
+            else:
+                db.execute(
+                    "INSERT INTO settings (scope, id, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, id) "
+                    "DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+                    (scope.value, key, updated.to_json(), time.time()),
+                )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return updated
 
     async def move(self, scope: Scope, old_key: int, new_key: int) -> None:
         """Re-key in one transaction."""
@@ -288,6 +319,33 @@ class PostgresStore(SettingsStore):
             "ON CONFLICT (scope, id) DO UPDATE SET data = excluded.data, updated_at = now()",
             (scope.value, key, settings.to_json()),
         )
+
+    async def update(self, scope: Scope, key: int, change: Callable[[ChatSettings], ChatSettings]) -> ChatSettings:
+        """One transaction under an advisory lock on (scope, id): instances sharing the database serialise.
+
+        The lock also covers a row that does not exist yet (``SELECT … FOR UPDATE`` would not). Not
+        retried on a dropped connection: the change may have committed before it died.
+        """
+        async with self._lock:
+            conn = await self._connection()
+            async with conn.transaction():
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s || ':' || %s::text, 0))", (scope.value, key)
+                )
+                cursor = await conn.execute(
+                    "SELECT data::text FROM liqcalc_settings WHERE scope = %s AND id = %s", (scope.value, key)
+                )
+                row = await cursor.fetchone()
+                updated = change(ChatSettings() if row is None else ChatSettings.from_json(row[0]))
+                if updated.is_empty:
+                    await conn.execute("DELETE FROM liqcalc_settings WHERE scope = %s AND id = %s", (scope.value, key))
+                else:
+                    await conn.execute(
+                        "INSERT INTO liqcalc_settings (scope, id, data) VALUES (%s, %s, %s::jsonb) "
+                        "ON CONFLICT (scope, id) DO UPDATE SET data = excluded.data, updated_at = now()",
+                        (scope.value, key, updated.to_json()),
+                    )
+        return updated
 
     async def move(self, scope: Scope, old_key: int, new_key: int) -> None:
         """Re-key in one transaction (not retried: it may have committed before the connection died)."""

@@ -152,9 +152,15 @@ def finalize(
 ) -> FloatArray:
     """Set invalid rows to NaN, or raise on the first invalid row with its index and reason.
 
+    A row whose result overflowed to ±inf (inputs near 1e308) is invalid too: no number shown is infinite.
+
     Raises:
         InvalidInputError: when ``raise_errors`` and a row is invalid (message names the row and field).
     """
+    overflow = np.isinf(result)
+    if overflow.any():
+        messages = [*messages, (overflow, "a value is too large: the result overflows; type normal prices and sizes")]
+        invalid = invalid | overflow
     if raise_errors and invalid.any():
         flat_index = int(np.flatnonzero(invalid.ravel())[0])
         for mask, message in messages:

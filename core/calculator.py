@@ -37,6 +37,7 @@ DEFAULT_SYMBOL = "BTC"
 DEFAULT_INVERSE_CONTRACT_SIZE = 100.0  # USD per contract (Binance COIN-M BTCUSD)
 COMPARED_VENUES = ("binance", "bybit", "okx", "gate", "hyperliquid")
 _REL_TOL = 1e-6
+EXAMPLE_TRADE = "50000 10x 1000"
 
 
 def table_for(request: TradeRequest, venue: Venue) -> TierTable:
@@ -115,6 +116,12 @@ def resolve_position(request: TradeRequest, side: Side, table: TierTable) -> Pos
         if margin is None and lev is not None:
             margin = notional / lev
     quantity = notional * entry / cs if inverse else notional / entry
+    if not (0 < quantity < math.inf and 0 < notional < math.inf):
+        raise InvalidInputError(
+            f"the position is too {'small' if quantity == 0 or notional == 0 else 'large'} to price "
+            f"(size {fmt_num(quantity)}); type a normal margin, quantity or notional, like {EXAMPLE_TRADE}",
+            field="quantity",
+        )
     if request.margin_mode is MarginMode.ISOLATED:
         if margin is None:
             raise InvalidInputError("isolated needs a margin or a leverage too: add 10x or margin 1000", field="margin")

@@ -29,9 +29,16 @@ __all__ = [
     "validation_message",
 ]
 
-Price = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Upper bounds keep every number shown finite (2e306 once overflowed the tick rounding): no market is
+# priced above a trillion, no account holds a quadrillion, no position counts a quintillion units.
+MAX_PRICE = 1e12
+MAX_AMOUNT = 1e15
+MAX_QUANTITY = 1e18
+Price = Annotated[float, Field(gt=0, le=MAX_PRICE, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+Quantity = Annotated[float, Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+_Finite = Annotated[float, Field(gt=0, allow_inf_nan=False)]  # derived figures: checked by the calculator
 Rate = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
 FeeRate = Annotated[float, Field(ge=0, lt=0.1, allow_inf_nan=False)]
 Leverage = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
@@ -83,7 +90,7 @@ class TradeRequest(BaseModel):
     margin_mode: MarginMode = MarginMode.ISOLATED
     leverage: Leverage | None = None
     margin: Positive | None = None
-    quantity: Positive | None = None
+    quantity: Quantity | None = None
     notional: Positive | None = None
     added_margin: NonNegative = 0.0
     wallet_balance: Positive | None = None
@@ -145,15 +152,15 @@ class Position(BaseModel):
     side: Side
     margin_mode: MarginMode
     contract: ContractType
-    contract_size: Positive
-    entry_price: Price
-    mark_price: Price
-    quantity: Positive  # linear: base units; inverse: contracts
-    notional_quote: Positive  # at entry, quote currency (USD for inverse)
-    notional_settle: Positive  # at entry, settlement currency (quote for linear, coin for inverse)
-    leverage: Positive | None  # stated leverage; None in cross when only a size was given
-    initial_margin: Positive | None  # notional / leverage, settlement currency
-    wallet_balance: Positive  # isolated: margin + added margin; cross: the wallet
+    contract_size: _Finite
+    entry_price: _Finite
+    mark_price: _Finite
+    quantity: _Finite  # linear: base units; inverse: contracts
+    notional_quote: _Finite  # at entry, quote currency (USD for inverse)
+    notional_settle: _Finite  # at entry, settlement currency (quote for linear, coin for inverse)
+    leverage: _Finite | None  # stated leverage; None in cross when only a size was given
+    initial_margin: _Finite | None  # notional / leverage, settlement currency
+    wallet_balance: _Finite  # isolated: margin + added margin; cross: the wallet
 
 
 class StopCheck(BaseModel):
@@ -281,6 +288,11 @@ def validation_message(error: ValidationError) -> InvalidInputError:
         return InvalidInputError(message)
     if field == "taker_fee_rate":
         return fee_error(value)
+    if first.get("type") == "less_than_equal" and field != "leverage" and isinstance(value, int | float):
+        return InvalidInputError(
+            f"{field.replace('_', ' ')} {fmt_num(float(value))} is too large for any market; type {_HINTS.get(field, 'a normal number')}",
+            field=field,
+        )
     hint = _HINTS.get(field)
     if isinstance(value, bool) or not isinstance(value, int | float):
         shown = f"{value!r}" if not isinstance(value, dict) else ""

@@ -5,9 +5,40 @@ Front ends have their own formatters for cards; these are for the text core writ
 
 from __future__ import annotations
 
+import functools
 import math
+import numbers
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
 
-__all__ = ["fmt_num", "fmt_percent"]
+__all__ = ["fmt_num", "fmt_percent", "plain_numbers"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _plain(value: object) -> object:
+    """``Decimal``, numpy and other real scalars as ``float``; anything else (words, None, legs) as is."""
+    if type(value) is float or type(value) is int or isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, Decimal | numbers.Real):
+        return float(value)
+    return value
+
+
+def plain_numbers(function: _F) -> _F:
+    """Let a scalar function take ``Decimal``, ``numpy.int64``, ``numpy.float32``, … like plain floats.
+
+    >>> from decimal import Decimal
+    >>> plain_numbers(lambda a, *, b: a * b)(Decimal("1.5"), b=2.0)
+    3.0
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return function(*map(_plain, args), **{key: _plain(value) for key, value in kwargs.items()})
+
+    return wrapper  # type: ignore[return-value]
 
 
 def fmt_num(value: float, significant: int = 8) -> str:

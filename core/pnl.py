@@ -12,6 +12,7 @@ from core.enums import ContractType, Side
 from core.errors import CoreError, InvalidInputError
 from core.liquidation import _check_fee, _check_positive, _side
 from core.models import TradeRequest
+from core.numbers import plain_numbers
 from core.venues import get_venue
 
 __all__ = [
@@ -69,6 +70,7 @@ class TargetResult(BaseModel):
     nominal_size: bool  # no size given: a first-bracket position was checked
 
 
+@plain_numbers
 def pnl(
     side: Side | str,
     entry_price: float,
@@ -210,6 +212,7 @@ def target_report(
     )
 
 
+@plain_numbers
 def target_price(
     side: Side | str,
     entry_price: float,

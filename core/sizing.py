@@ -10,7 +10,7 @@ from core.enums import FeeModel, MMBasis, Side
 from core.errors import InvalidInputError
 from core.liquidation import _check_fee, _check_positive, _side
 from core.models import StopCheck
-from core.numbers import fmt_num, fmt_percent
+from core.numbers import fmt_num, fmt_percent, plain_numbers
 from core.tiers import TierTable
 from core.venues import Venue
 
@@ -59,6 +59,7 @@ def whole_leverage(leverage: float) -> str:
     return f"{math.floor(leverage * 100 + 1e-9) / 100:g}x"
 
 
+@plain_numbers
 def position_size(
     account_balance: float, risk_fraction: float, entry_price: float, stop_price: float, *, taker_fee_rate: float = 0.0
 ) -> float:
@@ -86,6 +87,7 @@ def position_size(
     )
 
 
+@plain_numbers
 def max_safe_leverage(
     side: Side | str,
     entry_price: float,
@@ -136,13 +138,26 @@ def max_safe_leverage(
     return min(cap, quantity * entry_price / wallet)
 
 
+@plain_numbers
 def stop_check(side: Side | str, entry_price: float, stop_price: float, liquidation_price: float | None) -> StopCheck:
     """Whether the stop fires before liquidation, and the room between them.
 
     >>> stop_check("long", 50_000, 48_000, 45_250).stop_first
     True
+
+    Raises:
+        InvalidInputError: a stop that is not a positive price, or on the wrong side of the entry.
     """
-    sign = _side(side).sign
+    chosen = _side(side)
+    sign = chosen.sign
+    _check_positive("stop_price", stop_price)
+    if sign * (entry_price - stop_price) <= 0:
+        where = "below" if chosen is Side.LONG else "above"
+        raise InvalidInputError(
+            f"a {chosen.value}'s stop must be {where} its entry: stop {fmt_num(stop_price)} vs entry "
+            f"{fmt_num(entry_price)}; type a stop {where} {fmt_num(entry_price)}",
+            field="stop_price",
+        )
     if liquidation_price is None:
         return StopCheck(stop_first=True, gap=None, message="no liquidation price: the stop is the only exit")
     gap = sign * (stop_price - liquidation_price) / entry_price
@@ -155,6 +170,7 @@ def stop_check(side: Side | str, entry_price: float, stop_price: float, liquidat
     )
 
 
+@plain_numbers
 def size_for_risk(
     side: Side | str,
     account_balance: float | None,

@@ -67,7 +67,7 @@ from core import (
 )
 from core.calculator import DEFAULT_VENUE
 from core.grammar import parse_number
-from core.models import validation_message
+from core.models import MAX_AMOUNT, MAX_PRICE, MAX_QUANTITY, validation_message
 from core.numbers import fmt_num
 from core.pnl import NOMINAL_MARGIN
 from core.sizing import DEFAULT_BUFFER
@@ -735,6 +735,8 @@ def _price_group(
         leverage = np.where(by_qty_margin, notional / mar, lev)
         plain = (by_margin | by_qty_lev | by_qty_margin | cross_qty) & (np.abs(s) == 1)
         plain &= np.isfinite(e) & (e > 0) & np.isfinite(quantity) & (quantity > 0)
+        # the model's bounds (a price above 1e12 is "too large"): such rows get the scalar core's refusal
+        plain &= (e <= MAX_PRICE) & (quantity <= MAX_QUANTITY) & ~(margin > MAX_AMOUNT) & ~(bal > MAX_AMOUNT)
         plain &= ~has_l | ((lev > 0) & (lev <= 1000))
         plain &= ~has_m | (mar > 0)
         plain &= ~has_q | (qty > 0)

@@ -99,7 +99,7 @@ async def test_every_help_example_is_answered_without_error(emu):
         pytest.param("/liq " + "5" * 5000, "characters; a trade is one short line", id="5000-chars"),
         pytest.param("/liq 1e309 10x 1000", "too large", id="1e309"),
         pytest.param("/liq 50000 -5x 1000", "leverage", id="negative-leverage"),
-        pytest.param("/liq 0 10x 1000", "entry price 0.0", id="zero-entry"),
+        pytest.param("/liq 0 10x 1000", "entry price 0:", id="zero-entry"),
         pytest.param("/liq NaN 10x 1000", "'NaN' is not a number", id="nan"),
         pytest.param("/liq 50000 10x 1000 ex foo", "venue 'foo' is unknown", id="unknown-venue"),
         pytest.param("/liq 50000 10x 1000 binance #XYZ", "no binance USDT-margined tier table for 'XYZ'", id="unknown-symbol"),

@@ -94,6 +94,50 @@ async def test_concurrent_writers_each_keep_their_row(store):
     assert balances == [float(user) for user in range(1, 101)]
 
 
+FIELD_CHANGES = [
+    ("venue", "okx"),
+    ("mmr", 0.002),
+    ("taker_fee_rate", 0.0005),
+    ("wallet_balance", 5_000.0),
+    ("symbol", "ETH"),
+    ("margin_mode", MarginMode.CROSS),
+]
+
+
+async def test_concurrent_changes_of_different_fields_all_stay(store):
+    """Issue 11: two admins' /settings at once lost one change (read, await, write the whole record).
+
+    Each change names one field and is applied inside ``update``'s transaction; six at once, on one
+    group, all stay. A second store on the same database (another bot instance) joins in.
+    """
+    other = SQLiteStore(store.path) if isinstance(store, SQLiteStore) else PostgresStore(store.url)
+    await other.start()
+    try:
+
+        async def change(target, field: str, value: object) -> None:
+            await asyncio.sleep(0)  # let the others start first, as concurrent handlers do
+            await target.update(Scope.CHAT, -1001, lambda now: now.model_copy(update={field: value}))
+
+        await asyncio.gather(*(change(store if i % 2 else other, f, v) for i, (f, v) in enumerate(FIELD_CHANGES)))
+        saved = await store.get(Scope.CHAT, -1001)
+        assert {field: getattr(saved, field) for field, _ in FIELD_CHANGES} == dict(FIELD_CHANGES)
+    finally:
+        await other.close()
+
+
+async def test_a_refused_change_writes_nothing(store):
+    await store.put(Scope.USER, 7, ChatSettings(venue="binance"))
+
+    def bad(now: ChatSettings) -> ChatSettings:
+        raise ValueError("out of range")
+
+    with pytest.raises(ValueError, match="out of range"):
+        await store.update(Scope.USER, 7, bad)
+    assert (await store.get(Scope.USER, 7)).venue == "binance"
+    # and the store still works after the rollback
+    assert (await store.update(Scope.USER, 7, lambda now: now.model_copy(update={"mmr": 0.004}))).mmr == 0.004
+
+
 async def test_empty_settings_delete_the_row(sqlite_store):
     await sqlite_store.put(Scope.CHAT, -1, ChatSettings(venue="okx"))
     await sqlite_store.put(Scope.CHAT, -1, ChatSettings())

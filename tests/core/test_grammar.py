@@ -57,9 +57,7 @@ def test_reads_what_traders_type(text: str, expected: dict) -> None:
     [
         pytest.param("50000 10y 1000", "'10y' is not a leverage; write it like 10x", id="10y"),
         pytest.param("50000 -5x 1000", "must be above 0; write it like 10x", id="negative-leverage"),
-        pytest.param(
-            "0 10x 1000", "entry price 0: input should be greater than 0; type a price like 50000", id="zero"
-        ),
+        pytest.param("0 10x 1000", "entry price 0: input should be greater than 0; type a price like 50000", id="zero"),
         pytest.param("1e309 10x 1", "too large", id="overflow"),
         pytest.param("NaN 10x 100", "'NaN' is not a number", id="nan"),
         pytest.param("hello", "'hello' is not understood; a trade looks like 50000 10x 1000 isolated", id="word"),
@@ -72,9 +70,7 @@ def test_reads_what_traders_type(text: str, expected: dict) -> None:
         pytest.param("<b>50000 10x 1000", "is not understood", id="html"),
         pytest.param("x" * 600, "a trade is one short line", id="too-long"),
         pytest.param("", "no trade given", id="empty"),
-        pytest.param(
-            "50000 2000x 1000", "leverage 2,000: input should be less than or equal to 1000", id="absurd-lev"
-        ),
+        pytest.param("50000 2000x 1000", "leverage 2,000: input should be less than or equal to 1000", id="absurd-lev"),
     ],
 )
 def test_mistakes_get_a_sentence_that_says_what_to_type(text: str, message: str) -> None:

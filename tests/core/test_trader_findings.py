@@ -392,8 +392,10 @@ def test_bad_scalars_still_get_the_general_paths_errors() -> None:
         liquidation_price("long", math.nan, 0.2, 1_000, mmr=0.005)
     with pytest.raises(InvalidInputError, match="side"):
         liquidation_price("sideways", 50_000, 0.2, 1_000, mmr=0.005)
-    with pytest.raises((InvalidInputError, TypeError)):
-        liquidation_price("long", Decimal("50000"), 0.2, 1_000, mmr=0.005)
+    # issue 11: Decimal is a number too (the general path takes it as a float)
+    # Binance form (MM at the liquidation price): (1,000 − 0.2·50,000)/(0.2·0.005 − 0.2) = 45,226.1307
+    expected = (1_000 - 0.2 * 50_000) / (0.2 * 0.005 - 0.2)
+    assert liquidation_price("long", Decimal("50000"), 0.2, 1_000, mmr=Decimal("0.005")) == pytest.approx(expected)
 
 
 _WORDS = ["long", "short", "LONG", "Short", "l", "s", "buy", "sell", "B", "-1", "+", "x", " long ", "", "лонг"]
