@@ -28,7 +28,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -44,6 +43,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot import errors, handlers, inline, keyboards, review_handlers
 from bot.config import BotSettings
 from bot.context import CONTEXT_TYPES, BotData
+from bot.flood import PatientRateLimiter
 from bot.inbox import Inbox, InboxProcessor
 from bot.ratelimit import UserRateLimiter
 from bot.store import SettingsStore, open_store
@@ -128,12 +128,12 @@ def build_application(
         updates_request: the ``BaseRequest`` for ``getUpdates``; default ``request``.
     """
     token = settings.token.get_secret_value() if settings.token is not None else "0:console"
-    limiter = AIORateLimiter(
+    limiter = PatientRateLimiter(
         overall_max_rate=settings.telegram_overall_rate,
         overall_time_period=1,
         group_max_rate=settings.telegram_group_rate,
         group_time_period=60,
-        max_retries=settings.max_retries,
+        max_wait=settings.flood_wait,
     )
     builder = (
         ApplicationBuilder()

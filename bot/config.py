@@ -69,7 +69,12 @@ class BotSettings(BaseSettings):
     user_rate_window: float = Field(default=60.0, gt=0, description="seconds")
     telegram_overall_rate: float = Field(default=30.0, ge=0, description="messages/s to Telegram; 0: no limit")
     telegram_group_rate: float = Field(default=20.0, ge=0, description="messages/min per group; 0: no limit")
-    max_retries: int = Field(default=2, ge=0, le=10, description="retries of a request answered 429")
+    flood_wait: float = Field(
+        default=600.0,
+        gt=0,
+        le=3600,
+        description="seconds of Telegram 429s one answer waits out before a restart keeps it",
+    )
     admin_chat_id: int | None = Field(default=None, description="chat that receives error reports")
     log_level: str = "INFO"
 

@@ -25,6 +25,7 @@ from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, Networ
 
 from bot import formatting, texts
 from bot.context import Context
+from bot.inbox import Inbox
 from bot.keyboards import ButtonDataError
 from bot.parsing import split_command
 from bot.replies import answer, is_not_modified
@@ -128,7 +129,11 @@ async def on_error(update: object, context: Context) -> None:
             await _migrated(update, context, error)
             return
         if isinstance(error, RetryAfter):
-            _logger.warning("Telegram flood control: %s", error.message)
+            # bot.flood waited the whole bound: the answer never got through; the journal keeps it
+            _logger.warning("Telegram flood control outlasted the wait; the update is kept for the next start")
+            queue = context.application.update_queue
+            if isinstance(queue, Inbox):
+                queue.unanswered(update)
             return
         if isinstance(error, NetworkError) and update is None:
             _logger.warning("network error while polling: %s", error.message)

@@ -67,6 +67,7 @@ class Inbox(asyncio.Queue):  # type: ignore[type-arg]
             ) from None
         self._kept: set[int] = {row[0] for row in self._db.execute("SELECT update_id FROM inbox")}
         self._replayed: set[int] = set()  # Telegram may deliver these again; never handle them twice
+        self._unanswered: set[int] = set()  # handled, but Telegram never took the answer: kept for a restart
 
     def put_nowait(self, item: Any) -> None:
         """Journal an update (once per id), then queue it; anything else (PTB's stop signal) is queued as is."""
@@ -81,9 +82,20 @@ class Inbox(asyncio.Queue):  # type: ignore[type-arg]
             self._kept.add(item.update_id)
         super().put_nowait(item)
 
+    def unanswered(self, update: object) -> None:
+        """Telegram never accepted this update's answer (flood control outlasted the wait): keep it.
+
+        It stays in the journal, and the next start answers it (within the 24 hours and the attempts).
+        """
+        if isinstance(update, Update):
+            self._unanswered.add(update.update_id)
+
     def handled(self, update: object) -> None:
-        """The update's handlers have finished: forget it."""
+        """The update's handlers have finished: forget it, unless its answer never got through."""
         if isinstance(update, Update) and update.update_id in self._kept:
+            if update.update_id in self._unanswered:
+                self._unanswered.discard(update.update_id)
+                return
             self._kept.discard(update.update_id)
             self._db.execute("DELETE FROM inbox WHERE update_id = ?", (update.update_id,))
 

@@ -6,6 +6,7 @@ exactly one answer (none lost, none twice). The logs never contain the token.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import signal
 import sqlite3
@@ -196,3 +197,35 @@ def test_kill_9_with_answers_in_flight_answers_them_after_the_restart(emu, tmp_p
     logs = (tmp_path / "second.log").read_text()
     assert f"answering {len(waiting)} updates taken before the last stop" in logs
     assert_token_absent((tmp_path / "first.log").read_text().splitlines() + logs.splitlines(), "process output")
+
+
+@pytest.mark.parametrize("storm", [3, 5, 10])
+async def test_consecutive_429s_are_waited_out_not_dropped(emu, db_path, storm):
+    """Issue 11: PTB gave up after 2 retries and the answer was lost; now every 429 is waited out.
+
+    ``storm`` consecutive sendMessage calls are answered 429 (retry after 1 s); three chats asked at once
+    and each ends with exactly one answer.
+    """
+    async with quick_bot(emu, db_path):
+        await emu.async_wait_until_polling()
+        emu.inject_error("sendMessage", 429, retry_after=1, times=storm)
+        users = range(4000 + 10 * storm, 4003 + 10 * storm)
+        send_from_users(emu, users, TRADE)
+        await wait_all_answered(emu, users, timeout=3.0 * storm + 10)
+        await assert_exactly_one_answer_each(emu, users)
+        assert not emu._faults.get("sendMessage"), "every injected 429 was met"
+    assert not emu.pending_updates()
+
+
+async def test_an_answer_held_past_the_bound_is_kept_and_sent_after_a_restart(emu, db_path):
+    """Flood control outlasting ``LIQCALC_FLOOD_WAIT``: the update stays in the journal, the restart answers it."""
+    async with quick_bot(emu, db_path, flood_wait=1.0):
+        await emu.async_wait_until_polling()
+        emu.inject_error("sendMessage", 429, retry_after=5, times=1)  # 5 s > the 1 s bound: given up at once
+        send_from_users(emu, [4200], TRADE)
+        await emu.async_expect("sendMessage", chat_id=4200)  # the call that met the 429
+        await asyncio.sleep(0.5)
+        assert emu.sent_messages(4200) == []
+    async with quick_bot(emu, db_path):
+        await wait_all_answered(emu, [4200])
+        await assert_exactly_one_answer_each(emu, [4200])
