@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import math
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot import formatting, keyboards, texts
@@ -373,10 +374,39 @@ async def button(update: Update, context: Context) -> None:
     if isinstance(pressed, keyboards.SettingsButton):
         await _settings_button(update, context, pressed)
         return
+    if not _is_askers_card(update):
+        await query.answer("Only the asker can change this card: send your own /liq to get one.", show_alert=True)
+        return
     request = pressed.request()
     text, markup = liq_answer(request) if pressed.view == "liq" else compare_answer(request)
-    await query.answer()
+    await _acknowledge(query)
     await query.edit_message_text(text, reply_markup=markup)
+
+
+async def _acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner; a press Telegram calls too old is still acted on (the card is edited)."""
+    try:
+        await query.answer()
+    except BadRequest as exc:
+        if "query is too old" not in exc.message.lower() and "query id is invalid" not in exc.message.lower():
+            raise
+        _logger.info("a button press was acknowledged too late (%s); the card is edited all the same", exc.message)
+
+
+def _is_askers_card(update: Update) -> bool:
+    """In a group, a card answers one member's command: only that member's presses change it.
+
+    The card replies to the command (groups quote it); a card without that link (private chats, inline
+    results) belongs to whoever can see its buttons.
+    """
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    card = query.message
+    asked = getattr(card, "reply_to_message", None)
+    asker = getattr(asked, "from_user", None)
+    return asker is None or asker.id == query.from_user.id
 
 
 async def _settings_button(update: Update, context: Context, pressed: keyboards.SettingsButton) -> None:

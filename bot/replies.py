@@ -8,7 +8,9 @@ message answered it; an edited command edits that answer instead of posting a se
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -36,6 +38,8 @@ class AnswerIndex:
         """Keep at most ``max_entries`` pairs (a command older than that gets a new answer)."""
         self.max_entries = max_entries
         self._map: OrderedDict[tuple[int, int], int | asyncio.Future[int | None]] = OrderedDict()
+        self._applied: OrderedDict[tuple[int, int], int] = OrderedDict()  # newest edit shown, by update id
+        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
 
     def get(self, chat_id: int, message_id: int) -> int | None:
         """Our answer to that command, if sent and remembered."""
@@ -78,6 +82,26 @@ class AnswerIndex:
         """Pairs remembered."""
         return len(self._map)
 
+    @contextlib.asynccontextmanager
+    async def editing(self, chat_id: int, message_id: int, update_id: int) -> AsyncIterator[bool]:
+        """One edit of one answer at a time, newest last: yields False when a later edit was already shown.
+
+        Updates are handled concurrently, so the edits of one command could reach Telegram out of order
+        (issue 11: the ``/liq`` card stayed after the edit to ``/pnl``). Edits of the same answer wait for
+        each other, and one older than the last applied (Telegram numbers updates in order) is skipped.
+        """
+        key = (chat_id, message_id)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            newest = self._applied.get(key, -1)
+            if update_id > newest:
+                self._applied[key] = update_id
+                while len(self._applied) > self.max_entries:
+                    self._applied.popitem(last=False)
+            yield update_id > newest
+        if not lock.locked() and self._locks.get(key) is lock:
+            del self._locks[key]
+
 
 def is_not_modified(error: BaseException) -> bool:
     """Telegram's "message is not modified" (a double tap, or an edit that changes nothing)."""
@@ -104,17 +128,20 @@ async def answer(
     if update.edited_message is not None:
         previous = await index.wait(chat.id, message.message_id)
         if previous is not None:
-            try:
-                edited = await context.bot.edit_message_text(
-                    text, chat_id=chat.id, message_id=previous, reply_markup=reply_markup, **kwargs
-                )
-            except BadRequest as exc:
-                if is_not_modified(exc):
-                    return None
-                if "not found" not in exc.message.lower():
-                    raise
-            else:
-                return edited if isinstance(edited, Message) else None
+            async with index.editing(chat.id, message.message_id, update.update_id) as newest:
+                if not newest:
+                    return None  # a later edit of the command is already on the answer: it wins
+                try:
+                    edited = await context.bot.edit_message_text(
+                        text, chat_id=chat.id, message_id=previous, reply_markup=reply_markup, **kwargs
+                    )
+                except BadRequest as exc:
+                    if is_not_modified(exc):
+                        return None
+                    if "not found" not in exc.message.lower():
+                        raise
+                else:
+                    return edited if isinstance(edited, Message) else None
     index.begin(chat.id, message.message_id)
     sent: Message | None = None
     try:

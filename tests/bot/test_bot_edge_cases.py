@@ -82,3 +82,45 @@ async def test_many_admin_changes_at_once_all_stay(emu) -> None:
     text = (await ask(emu, GROUP, "/settings", user_id=ADMIN))["text"]
     for part in ("Venue: OKX", "MMR: 0.2%", "Taker fee: 0.04%", "Balance: 5,000 USDT", "Symbol: ETH", "Mode: cross"):
         assert part in text, part
+
+
+async def test_in_a_group_only_the_asker_changes_the_card(emu) -> None:
+    emu.add_bot_to_group(GROUP, admin_ids=[ADMIN])
+    card = await ask(emu, GROUP, "/liq 50000 10x 1000 long", user_id=MEMBER)
+    message_id = emu.sent_messages(GROUP)[-1]["message_id"]
+    flip = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    emu.press_button(GROUP, message_id, flip, user_id=ADMIN)  # another member
+    refused = await emu.async_expect("answerCallbackQuery")
+    assert refused.params["show_alert"] is True and "Only the asker" in refused.params["text"]
+    await emu.async_assert_no_call("editMessageText")
+    emu.press_button(GROUP, message_id, flip, user_id=MEMBER)  # the asker
+    edit = await emu.async_expect("editMessageText", message_id=message_id)
+    assert "short" in edit.params["text"]
+
+
+async def test_a_press_acknowledged_too_late_still_edits_the_card(emu) -> None:
+    card = await ask(emu, PRIVATE, "/liq 50000 10x 1000 long")
+    message_id = emu.sent_messages(PRIVATE)[-1]["message_id"]
+    flip = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    emu.callback_query_timeout = 0.0  # every answerCallbackQuery is "query is too old"
+    emu.press_button(PRIVATE, message_id, flip)
+    edit = await emu.async_expect("editMessageText", message_id=message_id)
+    assert "54,750" in edit.params["text"]
+
+
+@pytest.mark.parametrize("run", range(3))
+async def test_quick_successive_edits_leave_the_last_one(emu, run: int) -> None:
+    """Issue 11: an edit to /liq then at once to /pnl sometimes left the /liq card (1 run in 6).
+
+    The first edit's call to Telegram is held 0.5 s by the emulator, so without ordering the second
+    edit would land first and the first would overwrite it.
+    """
+    sent = emu.user_sends(PRIVATE, "/liq 50000 10x 1000 long")
+    await emu.async_expect("sendMessage", chat_id=PRIVATE)
+    emu.inject_delay("editMessageText", 0.5, times=1)
+    emu.user_edits(PRIVATE, sent["message_id"], "/liq 50000 10x 1000 short")
+    emu.user_edits(PRIVATE, sent["message_id"], "/pnl 50000 10x 1000 long exit 55000")
+    await emu.async_expect("editMessageText", chat_id=PRIVATE)
+    await asyncio.sleep(0.8)
+    final = emu.sent_messages(PRIVATE)[-1]["text"]
+    assert final.startswith("💰"), final[:80]
