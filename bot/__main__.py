@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 from pydantic import ValidationError
@@ -57,6 +58,35 @@ def configure_logging(settings: BotSettings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _stop_on_signals() -> None:
+    """SIGINT/SIGTERM/SIGABRT stop the bot once; a second signal does not cut the answers in flight.
+
+    PTB raises ``SystemExit`` on every stop signal, so a second SIGTERM during shutdown aborted it
+    ("Task was destroyed but it is pending!") and answers already sent were replayed after the restart
+    (issue 11). Here the first signal stops the loop as PTB does; later ones are logged and ignored.
+    """
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    state = {"stopping": False}
+
+    def on_signal(number: int) -> None:
+        if state["stopping"]:
+            _logger.warning("signal %d while stopping: finishing the answers in flight first", number)
+            return
+        state["stopping"] = True
+        _logger.info("signal %d: stopping after the answers in flight", number)
+        raise SystemExit
+
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+        try:
+            loop.add_signal_handler(number, on_signal, number)
+        except (NotImplementedError, RuntimeError):  # not on this platform: PTB's default is gone, Ctrl-C still works
+            return
+
+
 def main() -> int:
     """Read the environment, then run polling, webhook or the console; the exit status."""
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22's future time type, without its deprecation warning
@@ -81,6 +111,7 @@ def main() -> int:
         from bot.app import ALLOWED_UPDATES, build_application
 
         application = build_application(settings)
+        _stop_on_signals()
         if settings.run_mode == "webhook":
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
             application.run_webhook(
@@ -90,9 +121,10 @@ def main() -> int:
                 webhook_url=settings.webhook_url,
                 secret_token=secret,
                 allowed_updates=ALLOWED_UPDATES,
+                stop_signals=None,  # ours: see _stop_on_signals
             )
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout)
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, stop_signals=None)
     except StoreConfigError as exc:
         sys.stderr.write(f"liqcalc: {exc}\n")
         return 2

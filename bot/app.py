@@ -44,7 +44,7 @@ from bot import errors, handlers, inline, keyboards, review_handlers
 from bot.config import BotSettings
 from bot.context import CONTEXT_TYPES, BotData
 from bot.flood import PatientRateLimiter
-from bot.inbox import Inbox, InboxProcessor
+from bot.inbox import Inbox, InboxProcessor, answer_accepted
 from bot.ratelimit import UserRateLimiter
 from bot.store import SettingsStore, open_store
 from bot.texts import COMMANDS
@@ -108,6 +108,9 @@ class GatedHTTPXRequest(HTTPXRequest):
         else:
             async with self._gate:
                 code, payload = await super().do_request(*args, **kwargs)
+        if code == 200:
+            url = str(kwargs.get("url", args[0] if args else ""))
+            answer_accepted(url.rsplit("/", 1)[-1])  # the update is answered: out of the journal now
         return code, payload
 
 

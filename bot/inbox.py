@@ -19,6 +19,7 @@ power cut (the settings store, which users are told is saved, uses ``FULL``).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import sqlite3
@@ -32,7 +33,7 @@ from telegram.ext import SimpleUpdateProcessor
 
 from bot.store import StoreConfigError
 
-__all__ = ["Inbox", "InboxProcessor"]
+__all__ = ["ANSWERING_METHODS", "Inbox", "InboxProcessor", "answer_accepted"]
 
 _logger = logging.getLogger(__name__)
 
@@ -60,12 +61,17 @@ class Inbox(asyncio.Queue):  # type: ignore[type-arg]
                 "CREATE TABLE IF NOT EXISTS inbox (update_id INTEGER PRIMARY KEY, received REAL NOT NULL,"
                 " attempts INTEGER NOT NULL DEFAULT 0, data TEXT)"
             )
+            # answered updates, remembered for Telegram's 24 hours: one Telegram delivers again (the process
+            # died before confirming it) is not answered twice
+            self._db.execute("CREATE TABLE IF NOT EXISTS answered (update_id INTEGER PRIMARY KEY, at REAL NOT NULL)")
+            self._db.execute("DELETE FROM answered WHERE at < ?", (time.time() - MAX_AGE_SECONDS,))
         except (OSError, sqlite3.Error) as exc:
             raise StoreConfigError(
                 f"cannot open the update journal {str(self.path)!r} ({exc}); "
                 "set LIQCALC_INBOX to a writable file path, or to off"
             ) from None
         self._kept: set[int] = {row[0] for row in self._db.execute("SELECT update_id FROM inbox")}
+        self._answered: set[int] = {row[0] for row in self._db.execute("SELECT update_id FROM answered")}
         self._replayed: set[int] = set()  # Telegram may deliver these again; never handle them twice
         self._unanswered: set[int] = set()  # handled, but Telegram never took the answer: kept for a restart
 
@@ -74,6 +80,9 @@ class Inbox(asyncio.Queue):  # type: ignore[type-arg]
         if isinstance(item, Update):
             if item.update_id in self._kept or item.update_id in self._replayed:
                 _logger.info("update %s is already being handled; not queued again", item.update_id)
+                return
+            if item.update_id in self._answered:
+                _logger.info("update %s was answered before the last stop; Telegram sent it again", item.update_id)
                 return
             self._db.execute(
                 "INSERT INTO inbox (update_id, received, data) VALUES (?, ?, ?)",
@@ -96,8 +105,24 @@ class Inbox(asyncio.Queue):  # type: ignore[type-arg]
             if update.update_id in self._unanswered:
                 self._unanswered.discard(update.update_id)
                 return
-            self._kept.discard(update.update_id)
-            self._db.execute("DELETE FROM inbox WHERE update_id = ?", (update.update_id,))
+            self._done(update.update_id)
+
+    def forget(self, update_id: int) -> None:
+        """Its answer reached Telegram: delete the journal row now (``handled`` later finds nothing to do)."""
+        if update_id in self._kept and update_id not in self._unanswered:
+            self._done(update_id)
+
+    def _done(self, update_id: int) -> None:
+        """Out of the journal, into the answered list (one transaction)."""
+        self._kept.discard(update_id)
+        self._answered.add(update_id)
+        if len(self._answered) % 10_000 == 0:  # forget what Telegram itself no longer re-delivers (24 h)
+            self._db.execute("DELETE FROM answered WHERE at < ?", (time.time() - MAX_AGE_SECONDS,))
+            self._answered = {row[0] for row in self._db.execute("SELECT update_id FROM answered")}
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+            self._db.execute("INSERT OR REPLACE INTO answered (update_id, at) VALUES (?, ?)", (update_id, time.time()))
 
     def replay(self, bot: Bot) -> int:
         """Queue the updates a previous process took but did not answer; how many.
@@ -133,6 +158,31 @@ class Inbox(asyncio.Queue):  # type: ignore[type-arg]
         self._db.close()
 
 
+# The update whose handlers run in this task (set by InboxProcessor, read by the HTTP layer).
+_HANDLING: contextvars.ContextVar[tuple[Inbox, int] | None] = contextvars.ContextVar("liqcalc_handling", default=None)
+# Bot API methods that deliver an answer to the user: once Telegram accepts one, the update is answered.
+ANSWERING_METHODS = frozenset(
+    {"sendmessage", "editmessagetext", "sendphoto", "answerinlinequery", "answercallbackquery", "editmessagecaption"}
+)
+
+
+def answer_accepted(method: str) -> None:
+    """Telegram accepted ``method`` for the update handled in this task: forget the update at once.
+
+    Called by the HTTP layer right after Telegram's 200, not when the handler returns: that narrows
+    the window in which a ``kill -9`` leaves an answered update in the journal (a duplicate after the
+    restart) from "until the handler finishes, under load tens of milliseconds" to the time between
+    the response arriving and this call. Later sends of the same update (a chart after its card) are
+    then not replayed if the process dies in between: at most once for them, never twice.
+    """
+    if method.lower() not in ANSWERING_METHODS:
+        return
+    current = _HANDLING.get()
+    if current is not None:
+        inbox, update_id = current
+        inbox.forget(update_id)
+
+
 class InboxProcessor(SimpleUpdateProcessor):
     """Handles up to ``max_concurrent_updates`` updates at once; tells the inbox when one is done."""
 
@@ -143,9 +193,12 @@ class InboxProcessor(SimpleUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the handlers; a cancelled update (the process stopping) stays in the journal."""
+        token = _HANDLING.set((self.inbox, update.update_id) if isinstance(update, Update) else None)
         try:
             await coroutine
         except Exception:
             self.inbox.handled(update)  # handled, badly: the error handler has had it
             raise
+        finally:
+            _HANDLING.reset(token)
         self.inbox.handled(update)
