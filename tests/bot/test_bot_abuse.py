@@ -143,7 +143,7 @@ async def test_forged_stale_and_foreign_button_data_get_one_polite_answer_each(e
             "1l|L|i|50000|10|1000|||||" + "A" * 30,  # a symbol core does not know
         ]
         queries = [emu.forge_button_press(GROUP, card_id, data, user_id=MEMBER) for data in forged]
-        # someone else's card: anyone in the group may press its buttons (they only recompute the card)
+        # someone else's card: only the asker's presses change it (issue 11); others get an alert
         queries.append(emu.forge_button_press(GROUP, card_id, buttons(card)["⇅ short"], user_id=MEMBER))
         # the settings button of the admin's card, pressed by a member: refused
         queries.append(emu.forge_button_press(GROUP, settings_id, buttons(settings_card)["OKX"], user_id=MEMBER))
@@ -157,7 +157,7 @@ async def test_forged_stale_and_foreign_button_data_get_one_polite_answer_each(e
             alert = answers[query]
             assert alert.get("show_alert") and 0 < len(alert.get("text") or "") <= 200, (data, alert)
         assert "Only group admins" in answers[queries[-1]]["text"]
-        assert not answers[queries[-2]].get("text")  # the foreign card's real button just works
+        assert "Only the asker can change this card" in answers[queries[-2]]["text"]
         shown = await ask(emu, GROUP, "/settings", user_id=ADMIN)
         assert "Venue: Textbook (default)" in shown["text"]  # no forged press changed the group
     _assert_all_html_valid(emu)
