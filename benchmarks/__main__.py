@@ -22,6 +22,7 @@ MODULES = (
     "benchmarks.bench_speed",
     "benchmarks.bench_excel",
     "benchmarks.bench_bot",
+    "benchmarks.bench_memory",
     "benchmarks.bench_review",
     "benchmarks.bench_review_bot",
     "benchmarks.bench_parsers",

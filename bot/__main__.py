@@ -23,6 +23,7 @@ import sys
 from pydantic import ValidationError
 
 from bot.config import BotSettings
+from bot.memory import limit_arenas
 from bot.store import StoreConfigError
 
 __all__ = ["configure_logging", "main"]
@@ -110,6 +111,7 @@ def main() -> int:
                 return 0
         from bot.app import ALLOWED_UPDATES, build_application
 
+        limit_arenas()  # before any thread starts: resident memory stays flat (bot.memory)
         application = build_application(settings)
         _stop_on_signals()
         if settings.run_mode == "webhook":

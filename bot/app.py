@@ -150,9 +150,11 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if settings.inbox_path is not None:  # updates journaled until answered: a crash loses no command
-        inbox = Inbox(settings.inbox_path)
+        # at most two rounds of concurrent updates wait in memory; the rest wait at Telegram (backpressure)
+        inbox = Inbox(settings.inbox_path, backlog=2 * settings.concurrency)
         builder = builder.update_queue(inbox).concurrent_updates(InboxProcessor(inbox, settings.concurrency))
     else:
+        builder = builder.update_queue(asyncio.Queue(maxsize=2 * settings.concurrency))
         builder = builder.concurrent_updates(settings.concurrency)
     if request is None:
         request = GatedHTTPXRequest(settings.connection_pool, pool_timeout=30.0)

@@ -16,9 +16,10 @@ from bot.ratelimit import UserRateLimiter
 from bot.replies import AnswerIndex
 from bot.store import SettingsStore, SQLiteStore
 
-__all__ = ["CHART_RENDERS", "CONTEXT_TYPES", "BotData", "Context"]
+__all__ = ["CHARTS_PER_PROCESS", "CHART_RENDERS", "CONTEXT_TYPES", "BotData", "Context"]
 
-CHART_RENDERS = 1  # charts rendered at once (a worker thread); the rest wait, so the event loop gets the GIL often
+CHART_RENDERS = 1  # charts drawn at once (in the chart process); the rest wait their turn
+CHARTS_PER_PROCESS = 500  # the chart process is replaced after this many (matplotlib's caches go with it)
 
 
 class BotData:

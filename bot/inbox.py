@@ -31,6 +31,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import SimpleUpdateProcessor
 
+from bot.memory import trim
 from bot.store import StoreConfigError
 
 __all__ = ["ANSWERING_METHODS", "Inbox", "InboxProcessor", "answer_accepted"]
@@ -38,19 +39,25 @@ __all__ = ["ANSWERING_METHODS", "Inbox", "InboxProcessor", "answer_accepted"]
 _logger = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 24 * 3600  # Telegram keeps an unconfirmed update for 24 hours; so do we
+TRIM_EVERY = 500  # updates between two malloc_trim calls (about a millisecond each)
 MAX_ATTEMPTS = 3  # an update replayed this often without an answer is dropped (it may be what kills us)
 
 
 class Inbox(asyncio.Queue):  # type: ignore[type-arg]
     """The update queue, journaled: ``put`` writes the update to disk before queueing it."""
 
-    def __init__(self, path: str | Path) -> None:
-        """Open (or create) the journal at ``path``.
+    def __init__(self, path: str | Path, *, backlog: int = 0) -> None:
+        """Open (or create) the journal at ``path``; hold at most ``backlog`` updates in memory (0: no bound).
+
+        With a bound, fetching from Telegram pauses while that many wait (PTB awaits ``put``), so a flood
+        of updates stays with Telegram instead of in this process's memory; what Telegram holds is not
+        confirmed, so nothing is lost. Replayed updates are queued whatever the bound.
 
         Raises:
             StoreConfigError: the file cannot be opened or written (the message says what to set).
         """
-        super().__init__()
+        super().__init__(maxsize=backlog)
+        self._replaying = False
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +131,10 @@ class Inbox(asyncio.Queue):  # type: ignore[type-arg]
             self._db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
             self._db.execute("INSERT OR REPLACE INTO answered (update_id, at) VALUES (?, ?)", (update_id, time.time()))
 
+    def full(self) -> bool:
+        """Full for new updates only: a replay at start queues every journaled update."""
+        return not self._replaying and super().full()
+
     def replay(self, bot: Bot) -> int:
         """Queue the updates a previous process took but did not answer; how many.
 
@@ -140,10 +151,14 @@ class Inbox(asyncio.Queue):  # type: ignore[type-arg]
             )
         self._db.execute("UPDATE inbox SET attempts = attempts + 1")
         rows = self._db.execute("SELECT update_id, data FROM inbox ORDER BY update_id").fetchall()
-        for update_id, data in rows:
-            update = Update.de_json(json.loads(data), bot)
-            self._replayed.add(update_id)
-            super().put_nowait(update)
+        self._replaying = True
+        try:
+            for update_id, data in rows:
+                update = Update.de_json(json.loads(data), bot)
+                self._replayed.add(update_id)
+                super().put_nowait(update)
+        finally:
+            self._replaying = False
         self._kept = {update_id for update_id, _ in rows}
         if rows:
             _logger.warning("answering %d updates taken before the last stop but not answered", len(rows))
@@ -190,9 +205,13 @@ class InboxProcessor(SimpleUpdateProcessor):
         """``inbox``: the application's update queue."""
         super().__init__(max_concurrent_updates)
         self.inbox = inbox
+        self._count = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the handlers; a cancelled update (the process stopping) stays in the journal."""
+        self._count += 1
+        if self._count % TRIM_EVERY == 0:
+            trim()  # bursts of concurrent updates leave freed memory in the heap: give it back
         token = _HANDLING.set((self.inbox, update.update_id) if isinstance(update, Update) else None)
         try:
             await coroutine

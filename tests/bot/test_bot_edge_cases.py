@@ -124,3 +124,13 @@ async def test_quick_successive_edits_leave_the_last_one(emu, run: int) -> None:
     await asyncio.sleep(0.8)
     final = emu.sent_messages(PRIVATE)[-1]["text"]
     assert final.startswith("💰"), final[:80]
+
+
+async def test_inline_results_and_cross_for_coins_under_a_dollar(emu) -> None:
+    # DOGE at 0.15, 50x, MMR 0.5 %: long 0.15·0.985 = 0.14775 (textbook), never 0.150000 (+0.00 %)
+    emu.inline_query("0.15 50x 1000 long mmr 0.5% sym DOGE", user_id=PRIVATE)
+    results = (await emu.async_expect("answerInlineQuery")).params["results"]
+    assert "liquidation 0.14775 (−1.50%)" in results[0]["title"]
+    # a cross account of 10,000 DOGE long at 0.15 with 1,000: 0.15 − (1,000 − 7.5)/10,000 = 0.05075
+    card = await ask(emu, PRIVATE, "/cross bal 1000 mmr 0.5%; DOGE long 10000 @ 0.15")
+    assert "liq <b>0.05075</b>" in card["text"]

@@ -50,3 +50,49 @@ def test_liq_target_price_past_liquidation_is_refused() -> None:
     got = udfs.LIQ_TARGET_PRICE([[97_000], [97_000]], [["-150%"], ["50%"]], [[25], [25]], [["long"], ["long"]], None)
     assert isinstance(got[0][0], str) and got[0][0].startswith("#VALUE! roe -150.00% lies past liquidation at 93,605")
     assert got[1][0] == pytest.approx(97_000 * (1 + 0.5 / 25), rel=1e-12)  # 98,940
+
+
+# --- issue 11 in Excel ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entry", "mmr", "expected"),
+    [
+        # textbook long at 50x, MMR 0.5 %: EP·(1 − 0.02 + 0.005) = 0.98·EP·… exact, no fixed 0.01 step
+        pytest.param(0.15, 0.005, 0.15 * 0.985, id="doge"),
+        pytest.param(0.0000123, 0.005, 0.0000123 * 0.985, id="pepe"),
+        pytest.param(0.00000001, 0.01, 0.00000001 * 0.99, id="shib"),
+    ],
+)
+def test_liq_price_and_compare_for_coins_under_a_dollar(entry: float, mmr: float, expected: float) -> None:
+    column = udfs.LIQ_PRICE([[entry], [entry]], 50, 1000, "long", None, None, None, mmr)
+    assert [row[0] for row in column] == pytest.approx([expected, expected], rel=1e-12)
+    single = udfs.LIQ_PRICE(entry, 50, 1000, "long", None, None, None, mmr)
+    assert single[0][0] == pytest.approx(expected, rel=1e-12)
+    # on Binance's rules with your MMR: six significant figures, never 0 or a fixed step
+    binance = udfs.LIQ_PRICE(entry, 50, 1000, "long", None, "binance", None, mmr)[0][0]
+    assert 0 < binance < entry and binance == pytest.approx(expected, rel=2e-2)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param((50000, 250, 200, "long"), "#VALUE! already liquidated at entry", id="liq-above-entry"),
+        pytest.param(([[1e308], [50000]], 10, 1000, "long"), "#VALUE! entry price 1 × 10^308 is too large", id="huge"),
+    ],
+)
+def test_liq_price_refuses_what_cannot_be_shown(args: tuple, message: str) -> None:
+    got = udfs.LIQ_PRICE(*args)
+    assert isinstance(got[0][0], str) and got[0][0].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("stop", "message"),
+    [
+        pytest.param(-1, "#VALUE! stop_price -1.0 must be above 0", id="negative"),
+        pytest.param(51_000, "#VALUE! a long's stop must be below its entry", id="long-stop-above-entry"),
+    ],
+)
+def test_stop_check_refuses_impossible_stops(stop: float, message: str) -> None:
+    got = udfs.LIQ_STOP_CHECK(stop, 50000, 10, 1000, "long")
+    assert got[0][0].startswith(message)

@@ -12,7 +12,16 @@ import pytest
 pytest.importorskip("atheris")
 
 HERE = pathlib.Path(__file__).resolve().parent
-SEEDS = ["50000 10x 1000 isolated", "#BTC/USDT\nEntry: 49500 - 50500\nStop: 48000", "bal 1; BTC long 1 @ 2"]
+SEEDS = [
+    "50000 10x 1000 isolated",
+    "#BTC/USDT\nEntry: 49500 - 50500\nStop: 48000",
+    "bal 1; BTC long 1 @ 2",
+    # issues 10 and 11: phone spellings, other languages, sub-cent and absurd numbers, invisible marks
+    "97 000 25 х 500usdt лонг sl 95000 mexc",
+    "\u200f0.00000001 10x 100 short mmr 1% sym SHIB",
+    "2e306 10x 1e-320 cô lập",
+    "bal 1000; BTC long 0.1 @ 50000 mark 40100; BTC short 0.05 @ 49000",
+]
 
 
 def test_parsers_survive_coverage_guided_fuzzing(tmp_path: pathlib.Path) -> None:
