@@ -181,41 +181,6 @@ def liquidation_price(
         )
         if fast is not _SLOW:
             return cast("float | None", fast)
-    return _general_liquidation_price(
-        side,
-        entry_price,
-        quantity,
-        wallet_balance,
-        mmr=mmr,
-        maintenance_amount=maintenance_amount,
-        contract=contract,
-        contract_size=contract_size,
-        others=others,
-        hedge=hedge,
-        taker_fee_rate=taker_fee_rate,
-        fee_model=fee_model,
-        mm_basis=mm_basis,
-    )
-
-
-@plain_numbers
-def _general_liquidation_price(
-    side: Side | str,
-    entry_price: float,
-    quantity: float,
-    wallet_balance: float,
-    *,
-    mmr: float,
-    maintenance_amount: float,
-    contract: ContractType | str,
-    contract_size: float,
-    others: Iterable[PositionLeg],
-    hedge: PositionLeg | None,
-    taker_fee_rate: float,
-    fee_model: FeeModel | str,
-    mm_basis: MMBasis | str,
-) -> float | None:
-    """The general solver (other legs, a hedge, or inputs the fast path leaves to validation)."""
     coeffs = _Coefficients.build(
         side,
         entry_price,
@@ -304,7 +269,6 @@ def _one_position_price(
     return price if 0.0 < price < _INF else None
 
 
-@plain_numbers
 def bankruptcy_price(
     side: Side | str,
     entry_price: float,
@@ -377,6 +341,7 @@ class _Coefficients:
     scale: float  # |wallet| + Σ notional at entry: what "zero" is measured against
 
     @staticmethod
+    @plain_numbers  # Decimal and numpy scalars taken as floats (the fast path takes them as they are)
     def build(
         side: Side | str,
         entry_price: float,
