@@ -2,10 +2,11 @@
 
 A trader who types ``/liq 500 25x 97k long btc`` (numbers swapped) or ``/liq 97.000 …`` (a European
 thousands dot) gets a question instead of a silent answer for an entry of 500 or 97. Each band is the
-symbol's traded range over 2022-06 … 2025-10 (cycle low to all-time high, rounded outwards; daily
-closes as published by the exchanges' own price histories, read 2026-12), widened three times each
-way so that no real price of the coming years falls outside. A live mark price, where the front end
-has one, is the better reference: :func:`plausible` takes it as ``reference_price`` (band ×/÷ 5).
+symbol's traded range over 2022-06 … 2025-10 (cycle low to all-time high, approximate, as widely
+reported; written down from the developers' knowledge, not fetched here), widened three times each way
+so that the approximation cannot matter and no real price of the coming years falls outside. A live
+mark price, where the front end has one, is the better reference: :func:`plausible` takes it as
+``reference_price`` (band ×/÷ 5).
 """
 
 from __future__ import annotations

@@ -4,10 +4,12 @@ One table per kind of word (side, margin mode, contract), each with English and 
 Turkish, Spanish, Portuguese and Vietnamese trading words; the exchanges that are not venues yet;
 and :func:`suggest`, the one place that proposes a correction.
 
-Sources for the non-English words: the words used on the exchanges' own localised futures pages
-(Binance, Bybit, OKX in ru, tr, es, pt, vi: "Лонг/Шорт", "Изолированная/Кросс", "Uzun/Kısa",
+Where the non-English words come from: the common futures-trading words of those languages as the
+big exchanges' localised apps use them ("Лонг/Шорт", "Изолированная/Кросс", "Uzun/Kısa",
 "İzole/Çapraz", "Largo/Corto", "Aislado/Cruzado", "Comprado/Vendido", "Isolada/Cruzada", "Mua/Bán",
-"Cô lập/Chéo"), read 2026-12.
+"Cô lập/Chéo"), written down by the developers from their own knowledge; no page could be fetched
+here to check them, and the issue asked for exactly these words. A word missing here is refused with
+"not understood", never misread.
 """
 
 from __future__ import annotations
