@@ -57,17 +57,17 @@ async def _liq_under_charts(token: str, base_url: str, db: Path) -> tuple[list[f
     from bot.config import BotSettings
 
     rendered, busy = [0], [0]
-    render = review_handlers.render_ladder
+    render = review_handlers._render  # charts are drawn in the chart process; count them around the await
 
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+    async def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         busy[0] += 1
         try:
-            return render(*args, **kwargs)
+            return await render(*args, **kwargs)
         finally:
             busy[0] -= 1
             rendered[0] += 1
 
-    review_handlers.render_ladder = counting  # type: ignore[assignment]
+    review_handlers._render = counting  # type: ignore[assignment]
 
     settings = BotSettings(
         token=token, api_base_url=base_url, db=str(db), user_rate_limit=0, telegram_overall_rate=0,
@@ -104,7 +104,7 @@ async def _liq_under_charts(token: str, base_url: str, db: Path) -> tuple[list[f
             times.append(time.perf_counter() - start)
             await asyncio.gather(*reviews)
         await application.post_shutdown(application)  # type: ignore[misc]
-    review_handlers.render_ladder = render  # type: ignore[assignment]
+    review_handlers._render = render  # type: ignore[assignment]
     return times, rendered[0]
 
 
