@@ -27,6 +27,7 @@ import numpy.typing as npt
 from core._arrays import FloatArray, as_float, finalize, side_signs
 from core.enums import ContractType, FeeModel, MMBasis
 from core.liquidation import ZERO_TOLERANCE
+from core.ticks import MIN_TICKS_IN_PRICE, SIGNIFICANT_FIGURES
 from core.tiers import BoundUnit, TierTable
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "pnl_bulk",
     "position_size_bulk",
     "round_price_bulk",
+    "round_to_tick_bulk",
 ]
 
 Mask = npt.NDArray[np.bool_]
@@ -390,3 +392,26 @@ def round_price_bulk(price: Any, tick_size: float, side: Any) -> FloatArray:
     rounded = np.where(on_tick, nearest, np.where(sign > 0, np.ceil(steps), np.floor(steps)))
     decimals = max(0, -math.floor(math.log10(tick_size)) + 1)
     return np.asarray(np.round(rounded * tick_size, decimals), dtype=np.float64)
+
+
+def round_to_tick_bulk(price: Any, tick_size: float | None, side: Any, entry_price: Any) -> FloatArray:
+    """Twin of :func:`round_to_tick` (prices only): NaN stays NaN.
+
+    >>> round_to_tick_bulk([45_180.72, 0.14780241], 0.1, ["long", "long"], [50_000, 0.15]).tolist()
+    [45180.8, 0.147803]
+    """
+    values, sign, entry = np.broadcast_arrays(as_float(price), side_signs(side), as_float(entry_price))
+    size = np.abs(values)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        figures = 10.0 ** (np.floor(np.log10(size)) - SIGNIFICANT_FIGURES + 1)
+        use_tick = tick_size is not None and tick_size > 0
+        step = np.where(use_tick & (size / MIN_TICKS_IN_PRICE >= (tick_size or 0.0)), tick_size or 1.0, figures)
+        steps = values / step
+        nearest = np.round(steps)
+        on_tick = np.abs(steps - nearest) <= 1e-9 * np.maximum(1.0, np.abs(steps))
+        rounded_steps = np.where(on_tick, nearest, np.where(sign > 0, np.ceil(steps), np.floor(steps)))
+        decimals = np.clip(-np.floor(np.log10(step)) + 1, 0, 300)
+        rounded = np.round(rounded_steps * step * 10.0**decimals) / 10.0**decimals
+        bad = (sign * (rounded - entry) >= 0) & (sign * (values - entry) < 0)
+        bad |= (rounded <= 0) | ~np.isfinite(rounded) | ~np.isfinite(step) | (step <= 0)
+    return np.asarray(np.where(bad, values, rounded), dtype=np.float64)

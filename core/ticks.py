@@ -7,20 +7,19 @@ the price), the price is rounded to :data:`SIGNIFICANT_FIGURES` significant figu
 to a fixed step. Rounding is conservative (longs up, shorts down: the rounded price is reached no
 later than the exact one), and a rounded price never crosses the entry nor reaches zero: then the
 exact price is shown.
+
+The bulk twin, :func:`core.bulk.round_to_tick_bulk`, lives with the other numpy code (``import core``
+does not load numpy).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
-import numpy as np
-
-from core._arrays import FloatArray, as_float, side_signs
 from core.enums import Side
 from core.venues import round_price
 
-__all__ = ["MIN_TICKS_IN_PRICE", "SIGNIFICANT_FIGURES", "price_step", "round_to_tick", "round_to_tick_bulk"]
+__all__ = ["MIN_TICKS_IN_PRICE", "SIGNIFICANT_FIGURES", "price_step", "round_to_tick"]
 
 SIGNIFICANT_FIGURES = 6  # 45,226.1 and 0.147813: at least the precision exchanges list prices with
 MIN_TICKS_IN_PRICE = 1_000  # a tick coarser than 1/1,000 of the price belongs to another instrument
@@ -58,26 +57,3 @@ def round_to_tick(price: float, tick_size: float | None, side: Side, entry_price
     if crosses or rounded <= 0 or not math.isfinite(rounded):
         return price, None
     return rounded, (step if is_tick else None)
-
-
-def round_to_tick_bulk(price: Any, tick_size: float | None, side: Any, entry_price: Any) -> FloatArray:
-    """Twin of :func:`round_to_tick` (prices only): NaN stays NaN.
-
-    >>> round_to_tick_bulk([45_180.72, 0.14780241], 0.1, ["long", "long"], [50_000, 0.15]).tolist()
-    [45180.8, 0.147803]
-    """
-    values, sign, entry = np.broadcast_arrays(as_float(price), side_signs(side), as_float(entry_price))
-    size = np.abs(values)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        figures = 10.0 ** (np.floor(np.log10(size)) - SIGNIFICANT_FIGURES + 1)
-        use_tick = tick_size is not None and tick_size > 0
-        step = np.where(use_tick & (size / MIN_TICKS_IN_PRICE >= (tick_size or 0.0)), tick_size or 1.0, figures)
-        steps = values / step
-        nearest = np.round(steps)
-        on_tick = np.abs(steps - nearest) <= 1e-9 * np.maximum(1.0, np.abs(steps))
-        rounded_steps = np.where(on_tick, nearest, np.where(sign > 0, np.ceil(steps), np.floor(steps)))
-        decimals = np.clip(-np.floor(np.log10(step)) + 1, 0, 300)
-        rounded = np.round(rounded_steps * step * 10.0**decimals) / 10.0**decimals
-        bad = (sign * (rounded - entry) >= 0) & (sign * (values - entry) < 0)
-        bad |= (rounded <= 0) | ~np.isfinite(rounded) | ~np.isfinite(step) | (step <= 0)
-    return np.asarray(np.where(bad, values, rounded), dtype=np.float64)

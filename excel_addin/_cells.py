@@ -65,13 +65,13 @@ from core import (
     table_for,
     target_report,
 )
+from core.bulk import round_to_tick_bulk
 from core.calculator import DEFAULT_VENUE
 from core.grammar import parse_number
 from core.models import MAX_AMOUNT, MAX_PRICE, MAX_QUANTITY, validation_message
 from core.numbers import fmt_num
 from core.pnl import NOMINAL_MARGIN
 from core.sizing import DEFAULT_BUFFER
-from core.ticks import round_to_tick_bulk
 from core.venues import Venue
 
 __all__ = [

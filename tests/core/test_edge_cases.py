@@ -26,7 +26,8 @@ from core import (
     size_for_risk,
     tier_table,
 )
-from core.ticks import round_to_tick, round_to_tick_bulk
+from core.bulk import round_to_tick_bulk
+from core.ticks import round_to_tick
 from core.venues import get_venue
 
 SMALL_PRICES = [0.15, 0.0000123, 0.00000001]  # DOGE-, PEPE- and SHIB-sized
