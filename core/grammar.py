@@ -498,6 +498,8 @@ def _symbol(token: str, *, labelled: bool = False) -> str | None:
 
 def _is_venue(word: str) -> bool:
     word = word.lstrip("@")
+    if not word.replace("-", "").replace(".", "").isalpha():
+        return False  # venue names are letters (10x, 50000 are not): no failed look-up per number
     try:
         get_venue(word)
     except Exception:
