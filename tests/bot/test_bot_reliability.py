@@ -253,8 +253,11 @@ def _burst_then(emu, tmp_path, name: str, stop) -> dict[int, int]:
         if first.poll() is None:
             first.send_signal(signal.SIGKILL)
         first.wait(timeout=20)
+    started = len(emu.calls("deleteWebhook"))  # the bot's first call of a polling start
     second = start_bot(env, tmp_path / f"{name}-second.log")
     try:
+        # running (its stop signals handled) before it is told to stop, even when nothing is left to answer
+        emu.wait_until(lambda: len(emu.calls("deleteWebhook")) > started and emu._active_polls > 0, timeout=20)
         expected = len(BURST_USERS) * PER_USER
         emu.wait_until(lambda: sum(len(emu.sent_messages(u)) for u in BURST_USERS) >= expected, timeout=60)
         time.sleep(0.5)  # room for a duplicate to show up
