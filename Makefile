@@ -20,11 +20,11 @@ run: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check core bot excel_addin tests benchmarks
-	$(VENV)/bin/ruff format --check core bot excel_addin tests benchmarks
+	$(VENV)/bin/ruff check core bot excel_addin market tests benchmarks
+	$(VENV)/bin/ruff format --check core bot excel_addin market tests benchmarks
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy core
+	$(VENV)/bin/mypy core market
 
 unit: $(STAMP)
 	PTB_TIMEDELTA=1 $(PY) -m pytest -q

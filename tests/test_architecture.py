@@ -10,7 +10,7 @@ import sys
 import core
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-FORBIDDEN = {"telegram", "xlwings", "httpx", "requests", "sqlite3", "logging", "os", "socket", "asyncio"}
+FORBIDDEN = {"telegram", "xlwings", "httpx", "requests", "sqlite3", "logging", "os", "socket", "asyncio", "market"}
 
 
 def test_core_imports_no_front_end_or_io_module() -> None:
@@ -53,4 +53,19 @@ def test_front_ends_do_not_import_private_core_modules() -> None:
             for node in ast.walk(tree):
                 if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("core._"):
                     offenders.append(f"{path}: {node.module}")
+    assert offenders == []
+
+
+def test_market_parsers_are_sans_io() -> None:
+    """The market-data parsers take decoded JSON and return core types: no network, files, logging."""
+    io_modules = {"httpx", "requests", "socket", "sqlite3", "logging", "os", "asyncio", "urllib"}
+    offenders = []
+    for path in (ROOT / "market").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {name}" for name in names if name.split(".")[0] in io_modules]
     assert offenders == []

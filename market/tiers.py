@@ -1,0 +1,208 @@
+"""Sans-IO tier parsers: one documented response of each venue → ``{market: TierTable}``.
+
+Each function takes the decoded JSON (and, where the venue needs them, contract values) and returns
+the validated tables; a symbol whose rows fail validation is left out and named in the returned
+``rejected`` list, so that one bad table never costs the others (the caller keeps its previous one).
+Shapes: ``../shared/MARKET.md``, from the venues' API documentation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
+
+from core.tiers import BoundUnit, TierTable
+from market._build import Row, build_table
+from market.validate import TableRejected, number
+
+__all__ = [
+    "Parsed",
+    "binance_signed",
+    "binance_web",
+    "bitget",
+    "bybit",
+    "gate",
+    "hyperliquid",
+    "okx",
+]
+
+
+class Parsed(NamedTuple):
+    """The tables read from one response, and the markets refused with why."""
+
+    tables: dict[str, TierTable]
+    rejected: list[tuple[str, str]]
+
+
+def _collect(groups: Mapping[str, Iterable[Any]], make: Callable[[str, Iterable[Any]], TierTable]) -> Parsed:
+    tables: dict[str, TierTable] = {}
+    rejected: list[tuple[str, str]] = []
+    for market, rows in groups.items():
+        try:
+            tables[market] = make(market, rows)
+        except TableRejected as exc:
+            rejected.append((market, str(exc)))
+        except (KeyError, TypeError, ValueError, IndexError) as exc:  # a field missing or of another shape
+            rejected.append((market, f"{market}: malformed bracket ({type(exc).__name__}: {exc})"))
+    return Parsed(tables, rejected)
+
+
+def _check_ok(ok: bool, venue: str, payload: object) -> None:
+    if not ok:
+        raise TableRejected(f"{venue}: the response is an error or has another shape: {str(payload)[:200]}")
+
+
+def binance_signed(payload: Any, *, as_of: str) -> Parsed:
+    """``GET /fapi/v1/leverageBracket`` (signed): ``[{"symbol", "brackets": [{notionalFloor, …, cum}]}]``."""
+    _check_ok(isinstance(payload, list), "binance", payload)
+
+    def make(market: str, brackets: Iterable[Any]) -> TierTable:
+        rows = [
+            Row(number(b["notionalFloor"], "notionalFloor"), number(b["notionalCap"], "notionalCap"),
+                number(b["maintMarginRatio"], "maintMarginRatio"), number(b["initialLeverage"], "initialLeverage"),
+                number(b["cum"], "cum"))
+            for b in brackets
+        ]  # fmt: skip
+        return build_table(
+            rows, venue="binance", market=market, as_of=as_of, source="Binance GET /fapi/v1/leverageBracket"
+        )
+
+    return _collect({item["symbol"]: item["brackets"] for item in payload}, make)
+
+
+def binance_web(payload: Any, *, as_of: str) -> Parsed:
+    """The website calculator's brackets (keyless): ``{"code":"000000","data":{"brackets":[{symbol, riskBrackets}]}}``."""
+    _check_ok(isinstance(payload, dict) and payload.get("code") == "000000", "binance web", payload)
+
+    def make(market: str, brackets: Iterable[Any]) -> TierTable:
+        rows = [
+            Row(number(b["bracketNotionalFloor"], "floor"), number(b["bracketNotionalCap"], "cap"),
+                number(b["bracketMaintenanceMarginRate"], "rate"), number(b["maxOpenPosLeverage"], "leverage"),
+                number(b["cumFastMaintenanceAmount"], "cum"))
+            for b in brackets
+        ]  # fmt: skip
+        source = "Binance website calculator brackets (bapi friendly/future/common/brackets, keyless)"
+        return build_table(rows, venue="binance", market=market, as_of=as_of, source=source)
+
+    return _collect({b["symbol"]: b["riskBrackets"] for b in payload["data"]["brackets"]}, make)
+
+
+def bybit(pages: Iterable[Any], *, as_of: str) -> Parsed:
+    """``GET /v5/market/risk-limit`` pages: rows of many symbols; caps are ``riskLimitValue``, floors the previous cap."""
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for page in pages:
+        _check_ok(isinstance(page, dict) and page.get("retCode") == 0, "bybit", page)
+        for row in page["result"]["list"]:
+            grouped[row["symbol"]].append(row)
+
+    def make(market: str, limits: Iterable[Any]) -> TierTable:
+        ordered = sorted(limits, key=lambda r: number(r["riskLimitValue"], "riskLimitValue"))
+        rows, floor = [], 0.0
+        for r in ordered:
+            cap = number(r["riskLimitValue"], "riskLimitValue")
+            deduction = r.get("mmDeduction")
+            amount = None if deduction in ("", None) else number(deduction, "mmDeduction")
+            rows.append(Row(floor, cap, number(r["maintenanceMargin"], "maintenanceMargin"),
+                            number(r["maxLeverage"], "maxLeverage"), amount))  # fmt: skip
+            floor = cap
+        return build_table(rows, venue="bybit", market=market, as_of=as_of, source="Bybit GET /v5/market/risk-limit")
+
+    return _collect(grouped, make)
+
+
+def okx(payload: Any, *, contract_values: Mapping[str, float], as_of: str) -> Parsed:
+    """``GET /api/v5/public/position-tiers`` (one instFamily): sizes in contracts × ``ctVal``; not marginal.
+
+    The tier's MMR applies to the whole position with no deduction: ``marginal=False``, amounts 0.
+    ``contract_values`` maps an instFamily to its contract value in base units (``instruments.ctVal``).
+    """
+    _check_ok(isinstance(payload, dict) and payload.get("code") == "0", "okx", payload)
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for row in payload["data"]:
+        grouped[row["instFamily"]].append(row)
+
+    def make(family: str, tiers: Iterable[Any]) -> TierTable:
+        if family not in contract_values:
+            raise TableRejected(f"okx {family}: no contract value (instruments ctVal) to turn contracts into size")
+        value = contract_values[family]
+        rows = [
+            Row(number(t["minSz"], "minSz") * value, number(t["maxSz"], "maxSz") * value, number(t["mmr"], "mmr"),
+                number(t["maxLever"], "maxLever"), 0.0)
+            for t in tiers
+        ]  # fmt: skip
+        return build_table(
+            rows, venue="okx", market=family, as_of=as_of, source="OKX GET /api/v5/public/position-tiers",
+            bound_unit=BoundUnit.BASE_QUANTITY, marginal=False,
+        )  # fmt: skip
+
+    return _collect(grouped, make)
+
+
+def gate(pages: Iterable[Any], *, as_of: str) -> Parsed:
+    """``GET /api/v4/futures/usdt/risk_limit_tiers`` pages: caps ``risk_limit`` (quote), amounts ``deduction``."""
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for page in pages:
+        _check_ok(isinstance(page, list), "gate", page)
+        for row in page:
+            grouped[row["contract"]].append(row)
+
+    def make(market: str, tiers: Iterable[Any]) -> TierTable:
+        ordered = sorted(tiers, key=lambda t: number(t["risk_limit"], "risk_limit"))
+        rows, floor = [], 0.0
+        for t in ordered:
+            cap = number(t["risk_limit"], "risk_limit")
+            rows.append(Row(floor, cap, number(t["maintenance_rate"], "maintenance_rate"),
+                            number(t["leverage_max"], "leverage_max"), number(t["deduction"], "deduction")))  # fmt: skip
+            floor = cap
+        source = "Gate GET /api/v4/futures/usdt/risk_limit_tiers"
+        return build_table(rows, venue="gate", market=market, as_of=as_of, source=source)
+
+    return _collect(grouped, make)
+
+
+def hyperliquid(payload: Any, *, as_of: str) -> Parsed:
+    """``POST /info {"type":"metaAndAssetCtxs"}``: ``marginTables`` by id; MMR = 1/(2 × max leverage).
+
+    A ``marginTableId`` below 50 is one tier at that leverage; the last tier has no cap.
+    """
+    _check_ok(isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], dict), "hyperliquid", payload)
+    meta = payload[0]
+    margin_tables = {int(entry[0]): entry[1]["marginTiers"] for entry in meta.get("marginTables", [])}
+
+    def make(name: str, asset: Iterable[Any]) -> TierTable:
+        (coin,) = asset
+        table_id = int(coin.get("marginTableId", coin["maxLeverage"]))
+        if table_id < 50:
+            bounds = [(0.0, number(table_id, "marginTableId"))]
+        elif table_id in margin_tables:
+            bounds = [(number(t["lowerBound"], "lowerBound"), number(t["maxLeverage"], "maxLeverage"))
+                      for t in margin_tables[table_id]]  # fmt: skip
+        else:
+            raise TableRejected(f"hyperliquid {name}: margin table {table_id} is not in marginTables")
+        rows = []
+        for i, (lower, leverage) in enumerate(bounds):
+            cap = bounds[i + 1][0] if i + 1 < len(bounds) else lower + 1.0
+            rows.append(Row(lower, cap, 1.0 / (2.0 * leverage), leverage, None))
+        return build_table(
+            rows, venue="hyperliquid", market=name, as_of=as_of, last_cap_open=True,
+            source="Hyperliquid POST /info metaAndAssetCtxs marginTables",
+        )  # fmt: skip
+
+    return _collect({coin["name"]: [coin] for coin in meta["universe"] if not coin.get("isDelisted")}, make)
+
+
+def bitget(payloads: Mapping[str, Any], *, as_of: str) -> Parsed:
+    """``GET /api/v2/mix/market/query-position-lever`` per symbol: slices ``startUnit``–``endUnit``, continuity amounts."""
+
+    def make(market: str, payload: Any) -> TierTable:
+        _check_ok(isinstance(payload, dict) and payload.get("code") == "00000", "bitget", payload)
+        rows = [
+            Row(number(t["startUnit"], "startUnit"), number(t["endUnit"], "endUnit"),
+                number(t["keepMarginRate"], "keepMarginRate"), number(t["leverage"], "leverage"), None)
+            for t in payload["data"]
+        ]  # fmt: skip
+        source = "Bitget GET /api/v2/mix/market/query-position-lever"
+        return build_table(rows, venue="bitget", market=market, as_of=as_of, source=source)
+
+    return _collect(payloads, make)
