@@ -6,8 +6,10 @@ opens a socket, reads the environment or logs. ``core`` never imports this packa
 parse here, and hand the tables to core.
 
 Done so far: tier-table parsers for Binance (signed and website), Bybit, OKX, Gate, Hyperliquid and
-Bitget, and the validation every table passes before it may be stored. Not yet: transport, cache,
-prices, specs, the emulator and the front ends (see issue 12).
+Bitget (:mod:`market.tiers`), all-symbols price parsers for the same venues (:mod:`market.prices`), and
+the validation every table passes before it may be stored (:mod:`market.validate`). Not yet: contract
+specs, COIN-M and MEXC, transport (httpx, pacing, 429/418), the cache, the emulator and the front ends
+(issue 12 stays open).
 """
 
 from market.validate import TableRejected, continuity_amounts, validate_table
