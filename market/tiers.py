@@ -53,39 +53,53 @@ def _check_ok(ok: bool, venue: str, payload: object) -> None:
         raise TableRejected(f"{venue}: the response is an error or has another shape: {str(payload)[:200]}")
 
 
+# floor, cap, rate, maximum leverage, maintenance amount: the two Binance responses name them differently
+_SIGNED_KEYS = ("notionalFloor", "notionalCap", "maintMarginRatio", "initialLeverage", "cum")
+_WEB_KEYS = (
+    "bracketNotionalFloor", "bracketNotionalCap", "bracketMaintenanceMarginRate", "maxOpenPosLeverage",
+    "cumFastMaintenanceAmount",
+)  # fmt: skip
+
+
+def _binance(groups: Mapping[str, Iterable[Any]], keys: tuple[str, ...], source: str, as_of: str) -> Parsed:
+    def make(market: str, brackets: Iterable[Any]) -> TierTable:
+        rows = [Row(*(number(bracket[key], key) for key in keys)) for bracket in brackets]
+        return build_table(rows, venue="binance", market=market, as_of=as_of, source=source)
+
+    return _collect(groups, make)
+
+
 def binance_signed(payload: Any, *, as_of: str) -> Parsed:
     """``GET /fapi/v1/leverageBracket`` (signed): ``[{"symbol", "brackets": [{notionalFloor, …, cum}]}]``."""
     _check_ok(isinstance(payload, list), "binance", payload)
-
-    def make(market: str, brackets: Iterable[Any]) -> TierTable:
-        rows = [
-            Row(number(b["notionalFloor"], "notionalFloor"), number(b["notionalCap"], "notionalCap"),
-                number(b["maintMarginRatio"], "maintMarginRatio"), number(b["initialLeverage"], "initialLeverage"),
-                number(b["cum"], "cum"))
-            for b in brackets
-        ]  # fmt: skip
-        return build_table(
-            rows, venue="binance", market=market, as_of=as_of, source="Binance GET /fapi/v1/leverageBracket"
-        )
-
-    return _collect({item["symbol"]: item["brackets"] for item in payload}, make)
+    groups = {item["symbol"]: item["brackets"] for item in payload}
+    return _binance(groups, _SIGNED_KEYS, "Binance GET /fapi/v1/leverageBracket", as_of)
 
 
 def binance_web(payload: Any, *, as_of: str) -> Parsed:
     """The website calculator's brackets (keyless): ``{"code":"000000","data":{"brackets":[{symbol, riskBrackets}]}}``."""
     _check_ok(isinstance(payload, dict) and payload.get("code") == "000000", "binance web", payload)
+    groups = {b["symbol"]: b["riskBrackets"] for b in payload["data"]["brackets"]}
+    source = "Binance website calculator brackets (bapi friendly/future/common/brackets, keyless)"
+    return _binance(groups, _WEB_KEYS, source, as_of)
 
-    def make(market: str, brackets: Iterable[Any]) -> TierTable:
-        rows = [
-            Row(number(b["bracketNotionalFloor"], "floor"), number(b["bracketNotionalCap"], "cap"),
-                number(b["bracketMaintenanceMarginRate"], "rate"), number(b["maxOpenPosLeverage"], "leverage"),
-                number(b["cumFastMaintenanceAmount"], "cum"))
-            for b in brackets
-        ]  # fmt: skip
-        source = "Binance website calculator brackets (bapi friendly/future/common/brackets, keyless)"
-        return build_table(rows, venue="binance", market=market, as_of=as_of, source=source)
 
-    return _collect({b["symbol"]: b["riskBrackets"] for b in payload["data"]["brackets"]}, make)
+def _by_cap(
+    limits: Iterable[Any], cap_key: str, rate_key: str, leverage_key: str, amount: Callable[[Any], float | None]
+) -> list[Row]:
+    """Rows of a venue that states only each bracket's cap: sorted by cap, each floor the previous cap."""
+    rows, floor = [], 0.0
+    for limit in sorted(limits, key=lambda r: number(r[cap_key], cap_key)):
+        cap = number(limit[cap_key], cap_key)
+        rows.append(Row(floor, cap, number(limit[rate_key], rate_key), number(limit[leverage_key], leverage_key),
+                        amount(limit)))  # fmt: skip
+        floor = cap
+    return rows
+
+
+def _deduction(limit: Any) -> float | None:
+    value = limit.get("mmDeduction")
+    return None if value in ("", None) else number(value, "mmDeduction")
 
 
 def bybit(pages: Iterable[Any], *, as_of: str) -> Parsed:
@@ -97,15 +111,7 @@ def bybit(pages: Iterable[Any], *, as_of: str) -> Parsed:
             grouped[row["symbol"]].append(row)
 
     def make(market: str, limits: Iterable[Any]) -> TierTable:
-        ordered = sorted(limits, key=lambda r: number(r["riskLimitValue"], "riskLimitValue"))
-        rows, floor = [], 0.0
-        for r in ordered:
-            cap = number(r["riskLimitValue"], "riskLimitValue")
-            deduction = r.get("mmDeduction")
-            amount = None if deduction in ("", None) else number(deduction, "mmDeduction")
-            rows.append(Row(floor, cap, number(r["maintenanceMargin"], "maintenanceMargin"),
-                            number(r["maxLeverage"], "maxLeverage"), amount))  # fmt: skip
-            floor = cap
+        rows = _by_cap(limits, "riskLimitValue", "maintenanceMargin", "maxLeverage", _deduction)
         return build_table(rows, venue="bybit", market=market, as_of=as_of, source="Bybit GET /v5/market/risk-limit")
 
     return _collect(grouped, make)
@@ -148,13 +154,9 @@ def gate(pages: Iterable[Any], *, as_of: str) -> Parsed:
             grouped[row["contract"]].append(row)
 
     def make(market: str, tiers: Iterable[Any]) -> TierTable:
-        ordered = sorted(tiers, key=lambda t: number(t["risk_limit"], "risk_limit"))
-        rows, floor = [], 0.0
-        for t in ordered:
-            cap = number(t["risk_limit"], "risk_limit")
-            rows.append(Row(floor, cap, number(t["maintenance_rate"], "maintenance_rate"),
-                            number(t["leverage_max"], "leverage_max"), number(t["deduction"], "deduction")))  # fmt: skip
-            floor = cap
+        rows = _by_cap(
+            tiers, "risk_limit", "maintenance_rate", "leverage_max", lambda t: number(t["deduction"], "deduction")
+        )
         source = "Gate GET /api/v4/futures/usdt/risk_limit_tiers"
         return build_table(rows, venue="gate", market=market, as_of=as_of, source=source)
 
