@@ -13,7 +13,9 @@ HTTP; everything else (handlers, limiter, error handler, commands) is the same.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 from typing import Any
 
 import httpx
@@ -48,6 +50,10 @@ from bot.inbox import Inbox, InboxProcessor, answer_accepted
 from bot.ratelimit import UserRateLimiter
 from bot.store import SettingsStore, open_store
 from bot.texts import COMMANDS
+from market.cache import open_cache
+from market.catalog import urls_from
+from market.service import MarketData
+from market.sources import Credentials
 
 __all__ = ["ALLOWED_UPDATES", "build_application", "set_commands"]
 
@@ -120,6 +126,7 @@ def build_application(
     store: SettingsStore | None = None,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    market: MarketData | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot: HTML defaults, rate limits, handlers, the error handler, start/stop hooks.
 
@@ -129,6 +136,8 @@ def build_application(
         request: a custom ``BaseRequest`` (the console); default :class:`GatedHTTPXRequest` with
             ``settings.connection_pool`` connections.
         updates_request: the ``BaseRequest`` for ``getUpdates``; default ``request``.
+        market: the market data; default one on ``settings.market_location`` (none when ``off``) with
+            the venues' URLs from the ``LIQCALC_*_URL`` variables.
     """
     token = settings.token.get_secret_value() if settings.token is not None else "0:console"
     limiter = PatientRateLimiter(
@@ -165,6 +174,7 @@ def build_application(
     data.settings = settings
     data.store = store if store is not None else open_store(settings.db)
     data.limiter = UserRateLimiter(settings.user_rate_limit, settings.user_rate_window)
+    data.market = market if market is not None else open_market(settings)
 
     application.add_handler(TypeHandler(Update, handlers.gate), group=-1)
     for name, callback in COMMAND_HANDLERS.items():
@@ -178,6 +188,34 @@ def build_application(
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     application.add_error_handler(errors.on_error)
     return application
+
+
+def open_market(settings: BotSettings, environ: dict[str, str] | None = None) -> MarketData | None:
+    """The market data for ``settings`` (``None`` when ``LIQCALC_MARKET_DB=off``)."""
+    location = settings.market_location
+    if location is None:
+        return None
+    keys = None
+    if settings.binance_api_key is not None and settings.binance_api_secret is not None:
+        keys = Credentials(settings.binance_api_key.get_secret_value(), settings.binance_api_secret.get_secret_value())
+    return MarketData(
+        open_cache(location), urls_from(dict(os.environ) if environ is None else environ), binance_keys=keys
+    )
+
+
+async def _refresh_forever(market: MarketData, hours: float) -> None:
+    """The daily refresh of every venue (the first at start); failures are logged and the old data kept."""
+    while True:
+        outcomes = await market.refresh()
+        for outcome in outcomes:
+            _logger.info(
+                "market data: %s %s (%d requests, %.1f s)",
+                outcome.source,
+                outcome.note,
+                outcome.requests,
+                outcome.seconds,
+            )
+        await asyncio.sleep(hours * 3600)
 
 
 async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
@@ -197,6 +235,12 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     A failure to publish the command menu is logged, not fatal.
     """
     await application.bot_data.store.start()
+    market = application.bot_data.market
+    if market is not None:
+        await market.start()  # the cached tables: answers use them while the refresh runs
+        if application.bot_data.settings.run_mode != "console":
+            hours = application.bot_data.settings.market_refresh_hours
+            application.bot_data.market_task = asyncio.create_task(_refresh_forever(market, hours))
     if isinstance(application.update_queue, Inbox):
         application.update_queue.replay(application.bot)
     try:
@@ -207,7 +251,14 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    """Close the settings store and the update journal."""
-    await application.bot_data.store.close()
+    """Stop the market refresh; close the market data, the settings store and the update journal."""
+    data = application.bot_data
+    if data.market_task is not None:
+        data.market_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await data.market_task
+    if data.market is not None:
+        await data.market.close()
+    await data.store.close()
     if isinstance(application.update_queue, Inbox):
         application.update_queue.close()

@@ -76,9 +76,16 @@ class BotSettings(BaseSettings):
         description="seconds of Telegram 429s one answer waits out before a restart keeps it",
     )
     admin_chat_id: int | None = Field(default=None, description="chat that receives error reports")
+    market_db: str | None = Field(
+        default=None,
+        description="market-data cache: SQLite path or postgresql:// URL; default beside LIQCALC_DB; 'off': bundled only",
+    )
+    market_refresh_hours: float = Field(default=24.0, gt=0, description="hours between refreshes of every venue")
+    binance_api_key: SecretStr | None = Field(default=None, description="read-only key for the signed brackets")
+    binance_api_secret: SecretStr | None = None
     log_level: str = "INFO"
 
-    @field_validator("token", "webhook_secret", mode="before")
+    @field_validator("token", "webhook_secret", "binance_api_key", "binance_api_secret", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -148,6 +155,24 @@ class BotSettings(BaseSettings):
         path = Path("liqcalc.sqlite3" if "://" in db or not db else db)
         worker = f"-{self.webhook_port}" if self.run_mode == "webhook" else ""
         return path.with_name(f"{path.stem}-inbox{worker}.sqlite3")
+
+    @property
+    def market_location(self) -> str | None:
+        """Where fetched market data is cached; ``None``: ``off`` (bundled tables only, nothing fetched).
+
+        Default: beside an SQLite ``LIQCALC_DB`` (``liqcalc.sqlite3`` → ``liqcalc-market.sqlite3``), or
+        the same PostgreSQL database (several instances share one cache).
+        """
+        chosen = (self.market_db or "").strip()
+        if chosen.lower() == "off":
+            return None
+        if chosen:
+            return chosen
+        db = self.db.strip().removeprefix("sqlite:///")
+        if db.startswith(("postgresql://", "postgres://")) or db == ":memory:":
+            return db
+        path = Path(db or "liqcalc.sqlite3")
+        return str(path.with_name(f"{path.stem}-market.sqlite3"))
 
     @property
     def local_webhook_path(self) -> str:

@@ -15,6 +15,8 @@ from bot.config import BotSettings
 from bot.ratelimit import UserRateLimiter
 from bot.replies import AnswerIndex
 from bot.store import SettingsStore, SQLiteStore
+from core.tier_data import BUNDLED, TierBook
+from market.service import MarketData
 
 __all__ = ["CHARTS_PER_PROCESS", "CHART_RENDERS", "CONTEXT_TYPES", "BotData", "Context"]
 
@@ -33,6 +35,13 @@ class BotData:
         self.answers = AnswerIndex()
         self.reviews = AnswerIndex()  # (chat id, call message id) → our review of that call
         self.chart_gate = asyncio.Semaphore(CHART_RENDERS)
+        self.market: MarketData | None = None  # None: LIQCALC_MARKET_DB=off, bundled tables only
+        self.market_task: asyncio.Task[None] | None = None
+
+    @property
+    def book(self) -> TierBook:
+        """The tables and marks handed to core: the market data's book, or the bundled snapshot."""
+        return self.market.book if self.market is not None else BUNDLED
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

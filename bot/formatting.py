@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from html.parser import HTMLParser
 
@@ -39,6 +40,10 @@ from core import (
     whole_leverage,
 )
 from core.calculator import VenueQuote
+from core.numbers import fmt_age
+from market.cache import Run
+from market.catalog import NAMES
+from market.describe import data_line
 
 __all__ = [
     "MAX_MESSAGE",
@@ -285,7 +290,18 @@ def _tier_line(tier: TierUsed | None) -> str | None:
     parts = [f"Tier {tier.number}", f"MMR {fmt_rate(tier.mmr)}", f"max {fmt_lev(tier.max_leverage)}"]
     if tier.maintenance_amount:
         parts.append(f"cum {fmt_qty(tier.maintenance_amount)}")
-    return " · ".join(parts) + (f" ({esc(tier.as_of)} table)" if tier.as_of else "")
+    return " · ".join(parts)
+
+
+def _data_line(result: LiquidationResult, now: float | None) -> str | None:
+    """Which table and mark the answer used, and how old they are (``market.describe``)."""
+    tier = result.tier
+    as_of = tier.as_of if tier is not None else ""
+    market = (tier.market if tier is not None else "") or result.symbol
+    line = data_line(result.venue_name, market, as_of, result.price_source, now=time.time() if now is None else now)
+    if line is None:
+        return None
+    return esc(line) if line.startswith("⚠️") else f"📡 {esc(line)}"
 
 
 def _stop_line(result: LiquidationResult) -> str | None:
@@ -357,6 +373,7 @@ def liq_card(
     quotes: Mapping[Side, Sequence[VenueQuote]] | None = None,
     *,
     saved_mmr: float | None = None,
+    now: float | None = None,
 ) -> str:
     """The ``/liq`` answer: one side in full, or long and short side by side.
 
@@ -382,7 +399,11 @@ def liq_card(
         extra.append(f"max loss {fmt_amount(first.max_loss, _currency(first))}")
         joined = " · ".join(extra)
         lines.append(joined[:1].upper() + joined[1:])
-        lines.extend(line for line in (_warning(first), _stop_line(first), _tier_line(first.tier)) if line)
+        lines.extend(
+            line
+            for line in (_warning(first), _stop_line(first), _tier_line(first.tier), _data_line(first, now))
+            if line
+        )
         other = _quotes_line("Venues: ", quotes.get(side, ()), first.venue)
     else:
         lines.append(f"<b>{esc(first.symbol)}</b> · {_mode_word(first)} · {venue}")
@@ -404,6 +425,9 @@ def liq_card(
                 lines.append(tier)
         else:
             lines.extend(f"{r.position.side.value.title()}: {line}" for r in results if (line := _tier_line(r.tier)))
+        data = _data_line(first, now)
+        if data:
+            lines.append(data)
         other = None
         venue_lines = [
             _quotes_line(f"{r.position.side.value.title()}: ", quotes.get(r.position.side, ()), first.venue)
@@ -693,6 +717,23 @@ def tiers_index(tables: Sequence[TierTable], venue_names: Mapping[str, str]) -> 
     lines = ["📊 <b>Bundled bracket tables</b>"]
     for venue, symbols in by_venue.items():
         lines.append(f"{esc(venue_names.get(venue, venue))}: {', '.join(symbols)}")
+    return fit("\n".join(lines))
+
+
+def market_index(runs: Sequence[Run], bundled: str, *, now: float | None = None) -> str:
+    """``/tiers`` with market data: each source's last refresh (symbols, age), then the bundled fallback."""
+    moment = time.time() if now is None else now
+    lines = ["📊 <b>Bracket tables</b> (fetched from each venue; /tiers okx doge shows one)"]
+    for run in runs:
+        name = esc(NAMES.get(run.source, run.source))
+        if run.refreshed_at is not None:
+            age = fmt_age(moment - run.refreshed_at)
+            lines.append(f"{name}: {run.symbols:,} symbols, {run.tiers:,} tiers · {age}")
+        if not run.ok:
+            lines.append(f"⚠️ {name}: last refresh failed ({esc(run.note[:120])}); previous data kept")
+    if not runs:
+        lines.append("Nothing fetched yet: the bundled tables answer until the first refresh")
+    lines.append(f"Bundled (offline fallback): {esc(bundled)}")
     return fit("\n".join(lines))
 
 

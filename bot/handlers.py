@@ -6,8 +6,10 @@ the one place that turns them into a reply. Numbers come from ``core`` only.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
+from collections.abc import Mapping
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -51,10 +53,11 @@ from core import (
     stop_check,
     table_for,
     target_report,
-    tier_table,
     venue_has_table,
 )
 from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE, resolve_position
+from core.grammar import parse_trade_fields, wants_live_price
+from core.tier_data import BUNDLED, TierBook
 
 __all__ = [
     "button",
@@ -102,33 +105,68 @@ async def chat_defaults(update: Update, context: Context) -> dict[str, object]:
     return (await context.bot_data.store.get(scope, key)).as_defaults()
 
 
-def _computes(request: TradeRequest) -> bool:
+READY_SECONDS = 5.0  # at most this long fetching a mark or an unknown symbol's tables before answering
+
+
+async def market_book(context: Context, text: str, defaults: Mapping[str, object]) -> TierBook:
+    """The tables and marks for a trade typed as ``text``, after fetching what it needs.
+
+    A trade without an entry gets a fresh mark (one bulk request, shared for 10 s); a symbol the venue's
+    tables do not list gets one refresh of that venue (at most once a minute). Never longer than
+    :data:`READY_SECONDS`, and never an error: the answer then uses what is there and says how old it is.
+    """
+    market = context.bot_data.market
+    if market is None:
+        return BUNDLED
+    try:
+        fields = parse_trade_fields(text, known_symbols=market.book.symbols(), allow_market=True)
+    except CoreError:
+        return market.book  # parse_trade refuses the same text with the same message
+    merged = {**defaults, **fields}
+    venue, symbol = merged.get("venue"), merged.get("symbol") or DEFAULT_SYMBOL
+    contract = ContractType(merged.get("contract", ContractType.LINEAR))
+    try:
+        await asyncio.wait_for(
+            market.ready(str(venue) if venue else None, str(symbol), contract, price=wants_live_price(fields)),
+            READY_SECONDS,
+        )
+    except TimeoutError:
+        _logger.warning("market data: not ready in %.0f s for %r; answering from what is cached", READY_SECONDS, text)
+    return market.book
+
+
+def _computes(request: TradeRequest, book: TierBook | None = None) -> bool:
     """Whether the venue accepts this trade's size and leverage (a ➕ leverage button is offered only then)."""
     try:
-        resolve_position(
-            request, request.side or Side.LONG, table_for(request, get_venue(request.venue or DEFAULT_VENUE))
-        )
+        venue = get_venue(request.venue or DEFAULT_VENUE)
+        resolve_position(request, request.side or Side.LONG, table_for(request, venue, book))
     except CoreError:
         return False
     return True
 
 
-def liq_answer(request: TradeRequest, saved_mmr: float | None = None) -> tuple[str, InlineKeyboardMarkup | None]:
+def liq_answer(
+    request: TradeRequest, saved_mmr: float | None = None, book: TierBook | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """The ``/liq`` card and its buttons for a request (also used by the buttons).
 
     ``saved_mmr``: the chat's saved MMR when the venue's table was used instead (the card says so).
     """
-    results = calculate_sides(request)
-    quotes = {r.position.side: across_venues(request, r.position.side) for r in results}
-    markup = keyboards.trade_keyboard(request, results[0].position.leverage, "liq", computes=_computes)
+    results = calculate_sides(request, book=book)
+    quotes = {r.position.side: across_venues(request, r.position.side, book=book) for r in results}
+    markup = keyboards.trade_keyboard(
+        request, results[0].position.leverage, "liq", computes=lambda r: _computes(r, book)
+    )
     return formatting.liq_card(results, quotes, saved_mmr=saved_mmr), markup
 
 
-def compare_answer(request: TradeRequest) -> tuple[str, InlineKeyboardMarkup | None]:
+def compare_answer(request: TradeRequest, book: TierBook | None = None) -> tuple[str, InlineKeyboardMarkup | None]:
     """The ``/compare`` card and its buttons."""
     sides = (request.side,) if request.side is not None else BOTH_SIDES
-    comparisons = [compare_margin_modes(request.model_copy(update={"side": side})) for side in sides]
-    markup = keyboards.trade_keyboard(request, comparisons[0].isolated.position.leverage, "compare", computes=_computes)
+    comparisons = [compare_margin_modes(request.model_copy(update={"side": side}), book=book) for side in sides]
+    markup = keyboards.trade_keyboard(
+        request, comparisons[0].isolated.position.leverage, "compare", computes=lambda r: _computes(r, book)
+    )
     return formatting.compare_card(comparisons), markup
 
 
@@ -227,22 +265,25 @@ async def help_command(update: Update, context: Context) -> None:
 async def liq(update: Update, context: Context) -> None:
     """Answer ``/liq <trade>`` (and plain trades in private chats) with the liquidation card."""
     defaults = await chat_defaults(update, context)
-    request = parse_trade(_args(update), defaults=defaults)
-    text, markup = liq_answer(request, saved_mmr=_ignored_mmr(defaults, request))
+    book = await market_book(context, _args(update), defaults)
+    request = parse_trade(_args(update), defaults=defaults, book=book)
+    text, markup = liq_answer(request, saved_mmr=_ignored_mmr(defaults, request), book=book)
     await answer(update, context, text, reply_markup=markup)
 
 
 async def compare(update: Update, context: Context) -> None:
     """Answer ``/compare <trade> bal <wallet>`` with isolated and cross side by side."""
-    request = parse_trade(_args(update), defaults=await chat_defaults(update, context))
-    text, markup = compare_answer(request)
+    defaults = await chat_defaults(update, context)
+    book = await market_book(context, _args(update), defaults)
+    request = parse_trade(_args(update), defaults=defaults, book=book)
+    text, markup = compare_answer(request, book)
     await answer(update, context, text, reply_markup=markup)
 
 
 async def cross(update: Update, context: Context) -> None:
     """Answer ``/cross bal …; BTC long 0.5 @ 60000; …`` with each position and the account move."""
     account = parse_cross_account(_args(update), defaults=await chat_defaults(update, context))
-    await answer(update, context, formatting.cross_card(cross_account(account)))
+    await answer(update, context, formatting.cross_card(cross_account(account, book=context.bot_data.book)))
 
 
 async def dca(update: Update, context: Context) -> None:
@@ -258,9 +299,10 @@ async def dca(update: Update, context: Context) -> None:
 
 async def pnl(update: Update, context: Context) -> None:
     """Answer ``/pnl <trade> exit <price>`` with PnL and ROE."""
-    request, exit_price = parse_pnl_args(_args(update), await chat_defaults(update, context))
+    book = context.bot_data.book
+    request, exit_price = parse_pnl_args(_args(update), await chat_defaults(update, context), book=book)
     sides = (request.side,) if request.side is not None else BOTH_SIDES
-    results = [pnl_report(request, exit_price, side) for side in sides]
+    results = [pnl_report(request, exit_price, side, book=book) for side in sides]
     symbol = request.symbol or DEFAULT_SYMBOL
     currency = symbol if request.contract is ContractType.INVERSE else "USDT"
     await answer(update, context, formatting.pnl_card(results, symbol, currency))
@@ -268,9 +310,10 @@ async def pnl(update: Update, context: Context) -> None:
 
 async def target(update: Update, context: Context) -> None:
     """Answer ``/target <entry> <lev>x [side] roe <pct>`` with the exit price (none past liquidation)."""
-    args = parse_target_args(_args(update), await chat_defaults(update, context))
+    book = context.bot_data.book
+    args = parse_target_args(_args(update), await chat_defaults(update, context), book=book)
     sides = (args.request.side,) if args.request.side is not None else BOTH_SIDES
-    results = [target_report(args.request, args.roe, side, nominal_size=args.nominal_size) for side in sides]
+    results = [target_report(args.request, args.roe, side, nominal_size=args.nominal_size, book=book) for side in sides]
     text = formatting.target_card(args.request.symbol or DEFAULT_SYMBOL, results)
     await answer(update, context, text)
 
@@ -285,7 +328,7 @@ async def size(update: Update, context: Context) -> None:
     )
     result = size_for_risk(
         args.side, args.balance, args.risk_fraction, args.entry_price, args.stop_price,
-        table=table_for(probe, venue), venue=venue, taker_fee_rate=args.taker_fee_rate,
+        table=table_for(probe, venue, context.bot_data.book), venue=venue, taker_fee_rate=args.taker_fee_rate,
         risk_amount=args.risk_amount,
     )  # fmt: skip
     leverage = args.leverage
@@ -297,7 +340,7 @@ async def size(update: Update, context: Context) -> None:
             entry_price=args.entry_price, quantity=result.quantity, leverage=leverage, side=args.side,
             venue=venue.key, symbol=args.symbol, mmr=args.mmr, taker_fee_rate=args.taker_fee_rate,
         )  # fmt: skip
-        liquidation = calculate(sized)
+        liquidation = calculate(sized, book=context.bot_data.book)
         check = stop_check(args.side, args.entry_price, args.stop_price, liquidation.liquidation_price)
     text = formatting.size_card(result, args.symbol, venue.name, liquidation=liquidation, check=check)
     await answer(update, context, text)
@@ -308,7 +351,12 @@ async def tiers(update: Update, context: Context) -> None:
     venue, symbol, contract = parse_tiers_args(_args(update))
     if venue is None and symbol is None:
         names = {v.tier_venue or key: v.name for key, v in VENUES.items() if key != "bybit-classic"}
-        await answer(update, context, formatting.tiers_index(bundled_tier_tables(), names))
+        market = context.bot_data.market
+        if market is not None:
+            bundled = ", ".join(sorted({f"{names.get(t.venue, t.venue)} {t.symbol}" for t in bundled_tier_tables()}))
+            await answer(update, context, formatting.market_index(await market.runs(), bundled))
+        else:
+            await answer(update, context, formatting.tiers_index(bundled_tier_tables(), names))
         return
     if venue is None:
         raise ParseError(f"which venue? type it like /tiers binance {symbol}", field="venue")
@@ -319,7 +367,7 @@ async def tiers(update: Update, context: Context) -> None:
         )
         await answer(update, context, text)
         return
-    table = tier_table(venue.tier_venue, symbol or DEFAULT_SYMBOL, contract)
+    table = context.bot_data.book.table(venue.tier_venue, symbol or DEFAULT_SYMBOL, contract)
     await answer(update, context, formatting.tiers_card(table, venue.name))
 
 
@@ -377,8 +425,8 @@ async def button(update: Update, context: Context) -> None:
     if not _is_askers_card(update):
         await query.answer("Only the asker can change this card: send your own /liq to get one.", show_alert=True)
         return
-    request = pressed.request()
-    text, markup = liq_answer(request) if pressed.view == "liq" else compare_answer(request)
+    request, book = pressed.request(), context.bot_data.book
+    text, markup = liq_answer(request, book=book) if pressed.view == "liq" else compare_answer(request, book)
     await _acknowledge(query)
     await query.edit_message_text(text, reply_markup=markup)
 

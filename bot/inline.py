@@ -36,12 +36,13 @@ async def inline_query(update: Update, context: Context) -> None:
         await query.answer([], cache_time=300, is_personal=False, button=help_button())
         return
     defaults = (await context.bot_data.store.get(Scope.USER, query.from_user.id)).as_defaults()
-    request = parse_trade(text, defaults=defaults)
+    book = context.bot_data.book  # what is cached: an inline query is asked at every keystroke, nothing is fetched
+    request = parse_trade(text, defaults=defaults, book=book)
     articles = []
-    for result in calculate_sides(request):
+    for result in calculate_sides(request, book=book):
         side = result.position.side
         one_side = request.model_copy(update={"side": side})
-        card = formatting.liq_card([result], {side: across_venues(one_side, side)})
+        card = formatting.liq_card([result], {side: across_venues(one_side, side, book=book)})
         articles.append(
             InlineQueryResultArticle(
                 id=side.value,

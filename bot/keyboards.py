@@ -49,6 +49,7 @@ VIEWS = {"l": "liq", "c": "compare", "L": "liq_chart", "C": "compare_chart"}
 CHART_PATTERN = r"^1[LC]\|"  # CallbackQueryHandler pattern of the chart buttons
 _VENUE_CODES = {
     "textbook": "t", "binance": "b", "bybit": "y", "bybit-classic": "Y", "okx": "o", "gate": "g", "hyperliquid": "h",
+    "bitget": "B", "mexc": "m",
 }  # fmt: skip
 _CODE_VENUES = {code: key for key, code in _VENUE_CODES.items()}
 _FIELDS = (

@@ -19,6 +19,7 @@ from core import ContractType, CoreError, MarginMode, ParseError, Side, TradeReq
 from core.grammar import parse_number, parse_percent, parse_trade_fields
 from core.models import validation_message
 from core.pnl import NOMINAL_MARGIN
+from core.tier_data import TierBook
 
 __all__ = [
     "SETTING_FIELDS",
@@ -213,7 +214,9 @@ _ROE_WORDS = {"roe": "roe", "target": "roe", "gain": "roe", "return": "roe"}
 _SIZE_WORDS = {"stop": "stop", "sl": "stop", "risk": "risk"}
 
 
-def parse_pnl_args(text: str, defaults: Mapping[str, Any]) -> tuple[TradeRequest, float]:
+def parse_pnl_args(
+    text: str, defaults: Mapping[str, Any], *, book: TierBook | None = None
+) -> tuple[TradeRequest, float]:
     """``50000 10x 1000 long exit 55000`` → the trade and the exit price.
 
     Raises:
@@ -225,7 +228,7 @@ def parse_pnl_args(text: str, defaults: Mapping[str, Any]) -> tuple[TradeRequest
     exit_price = parse_number(found["exit"], field="exit_price")
     if exit_price <= 0:
         raise ParseError(f"exit price {found['exit']!r} must be above 0; type it like exit 55000", field="exit_price")
-    return parse_trade(rest, defaults=defaults), exit_price
+    return parse_trade(rest, defaults=defaults, book=book), exit_price
 
 
 class TargetArgs(NamedTuple):
@@ -236,7 +239,7 @@ class TargetArgs(NamedTuple):
     nominal_size: bool  # no size typed: a nominal first-bracket margin is checked
 
 
-def parse_target_args(text: str, defaults: Mapping[str, Any]) -> TargetArgs:
+def parse_target_args(text: str, defaults: Mapping[str, Any], *, book: TierBook | None = None) -> TargetArgs:
     """``50000 10x long roe 50%`` → :class:`TargetArgs` (the ROE is a percentage).
 
     The trade needs an entry and a leverage; a margin is optional (without it a first-bracket
@@ -251,7 +254,7 @@ def parse_target_args(text: str, defaults: Mapping[str, Any]) -> TargetArgs:
     roe = parse_percent(found["roe"], field="roe")
     fields = {k: v for k, v in defaults.items() if v is not None and k != "wallet_balance"}
     if rest:
-        fields.update(parse_trade_fields(rest))
+        fields.update(parse_trade_fields(rest, known_symbols=book.symbols() if book is not None else ()))
     if "entry_price" not in fields:
         raise ParseError("the entry price is missing; start with it, like 50000 10x long roe 50%", field="entry_price")
     if "leverage" not in fields:

@@ -49,7 +49,7 @@ VENUE_WORDS = (
     "<b>Textbook</b> is the default venue: the formula every exchange starts from, "
     "liquidation = entry·(1 ∓ 1/leverage ± MMR) with one flat MMR (0.5% unless you give "
     "<code>mmr</code>), no fees, no brackets. Name an exchange for its own rules and brackets; an "
-    "exchange that is not a venue yet (MEXC, Bitget, BingX, KuCoin, …) is answered on the textbook "
+    "exchange that is not a venue yet (BingX, KuCoin, …) is answered on the textbook "
     "formula and says so. MMR: a venue's bracket table is used unless the trade itself says "
     "<code>mmr 0.5%</code>; a saved <code>/settings mmr</code> applies only where a venue has no table."
 )

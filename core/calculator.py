@@ -14,7 +14,7 @@ from core.models import LiquidationResult, MarginComparison, Position, TierUsed,
 from core.numbers import fmt_num, fmt_percent
 from core.sizing import stop_check
 from core.ticks import round_to_tick
-from core.tier_data import tier_table
+from core.tier_data import TierBook, book_or_bundled
 from core.tiers import BoundUnit, TierTable, liquidation_price_tiered
 from core.venues import VENUES, Venue, get_venue
 
@@ -35,13 +35,13 @@ __all__ = [
 DEFAULT_VENUE = "textbook"
 DEFAULT_SYMBOL = "BTC"
 DEFAULT_INVERSE_CONTRACT_SIZE = 100.0  # USD per contract (Binance COIN-M BTCUSD)
-COMPARED_VENUES = ("binance", "bybit", "okx", "gate", "hyperliquid")
+COMPARED_VENUES = ("binance", "bybit", "okx", "gate", "bitget", "hyperliquid")
 _REL_TOL = 1e-6
 EXAMPLE_TRADE = "50000 10x 1000"
 
 
-def table_for(request: TradeRequest, venue: Venue) -> TierTable:
-    """The bracket table that applies: the user's MMR, the venue's flat rate, or its bundled table."""
+def table_for(request: TradeRequest, venue: Venue, book: TierBook | None = None) -> TierTable:
+    """The bracket table that applies: the user's MMR, the venue's flat rate, or the book's table (bundled: none given)."""
     symbol = request.symbol or DEFAULT_SYMBOL
     cs = request.contract_size or (DEFAULT_INVERSE_CONTRACT_SIZE if request.contract is ContractType.INVERSE else 1)
     if request.mmr is not None:
@@ -64,7 +64,7 @@ def table_for(request: TradeRequest, venue: Venue) -> TierTable:
             contract_size=cs,
             source=f"{venue.name} flat MMR",
         )
-    table = tier_table(venue.tier_venue, symbol, request.contract)
+    table = book_or_bundled(book).table(venue.tier_venue, symbol, request.contract)
     if request.contract_size is not None and request.contract is ContractType.INVERSE:
         table = table.model_copy(update={"contract_size": request.contract_size})
     return table
@@ -158,7 +158,7 @@ def resolve_position(request: TradeRequest, side: Side, table: TierTable) -> Pos
     )
 
 
-def calculate(request: TradeRequest, side: Side | None = None) -> LiquidationResult:
+def calculate(request: TradeRequest, side: Side | None = None, *, book: TierBook | None = None) -> LiquidationResult:
     """The answer card for one side of a trade (``side`` overrides the request's side).
 
     Raises:
@@ -168,7 +168,7 @@ def calculate(request: TradeRequest, side: Side | None = None) -> LiquidationRes
     if chosen is None:
         raise InvalidInputError("say long or short", field="side")
     venue = get_venue(request.venue or DEFAULT_VENUE)
-    table = table_for(request, venue)
+    table = table_for(request, venue, book)
     position = resolve_position(request, chosen, table)
     return card(position, request, venue=venue, table=table)
 
@@ -245,16 +245,19 @@ def card(position: Position, request: TradeRequest, *, venue: Venue, table: Tier
         caveat=_caveat(venue, table, position, taker, request.unsupported_venue),
         stop=stop,
         tick_size=tick,
+        price_source=request.price_source,
     )
 
 
-def calculate_sides(request: TradeRequest) -> tuple[LiquidationResult, ...]:
+def calculate_sides(request: TradeRequest, *, book: TierBook | None = None) -> tuple[LiquidationResult, ...]:
     """One card per side: the request's side, or long and short when it names none."""
     sides = (request.side,) if request.side is not None else (Side.LONG, Side.SHORT)
-    return tuple(calculate(request, side) for side in sides)
+    return tuple(calculate(request, side, book=book) for side in sides)
 
 
-def compare_margin_modes(request: TradeRequest, wallet_balance: float | None = None) -> MarginComparison:
+def compare_margin_modes(
+    request: TradeRequest, wallet_balance: float | None = None, *, book: TierBook | None = None
+) -> MarginComparison:
     """The same trade isolated and cross for one account balance, side by side.
 
     For the $10,000 account, 50,000 entry, 10x, $1,000 margin: isolated 45,250 vs cross 250 on the
@@ -264,8 +267,8 @@ def compare_margin_modes(request: TradeRequest, wallet_balance: float | None = N
     balance = wallet_balance if wallet_balance is not None else request.wallet_balance
     if balance is None:
         raise InvalidInputError("comparing needs the account balance: add bal 10000", field="wallet_balance")
-    iso = calculate(request.with_changes(margin_mode=MarginMode.ISOLATED))
-    cross = calculate(request.with_changes(margin_mode=MarginMode.CROSS, wallet_balance=balance))
+    iso = calculate(request.with_changes(margin_mode=MarginMode.ISOLATED), book=book)
+    cross = calculate(request.with_changes(margin_mode=MarginMode.CROSS, wallet_balance=balance), book=book)
     cur = iso.settle_currency
     notes = (
         f"isolated risks {iso.max_loss:,.2f} {cur} (its margin); cross risks the whole {balance:,.2f} {cur} wallet",
@@ -291,7 +294,9 @@ class VenueQuote:
         return f"VenueQuote({self.venue!r}, {self.price!r}, {self.error!r})"
 
 
-def across_venues(request: TradeRequest, side: Side, venues: tuple[str, ...] = COMPARED_VENUES) -> list[VenueQuote]:
+def across_venues(
+    request: TradeRequest, side: Side, venues: tuple[str, ...] = COMPARED_VENUES, *, book: TierBook | None = None
+) -> list[VenueQuote]:
     """The same trade on each venue's exact rules and tiers (the user's MMR override is dropped)."""
     quotes = []
     plain = request.with_changes(mmr=None, maintenance_amount=None)
@@ -299,7 +304,7 @@ def across_venues(request: TradeRequest, side: Side, venues: tuple[str, ...] = C
         venue = VENUES[key]
         try:
             # only the venue changes, and no cross-field rule involves it: no need to validate again
-            result = calculate(plain.model_copy(update={"venue": key}), side)
+            result = calculate(plain.model_copy(update={"venue": key}), side, book=book)
         except CoreError as exc:
             quotes.append(VenueQuote(key, venue.name, None, exc.message))
             continue
@@ -325,6 +330,7 @@ def tier_used(table: TierTable, index: int) -> TierUsed:
         unit=unit,
         source=table.source,
         as_of=table.as_of,
+        market=table.market if table.symbol != "ANY" else "",
     )
 
 
@@ -359,6 +365,8 @@ def _caveat(venue: Venue, table: TierTable, position: Position, taker: float, un
 
 def _notes(venue: Venue, table: TierTable, position: Position, request: TradeRequest, taker: float) -> tuple[str, ...]:
     notes = [f"{venue.name} rules: {venue.formula}"]
+    if request.price_source is not None:
+        notes.append(f"entry is the live price: {request.price_source.describe()}")
     if request.unsupported_venue is not None:
         notes.append(f"{request.unsupported_venue} is not a venue yet: the textbook formula with your MMR")
     if table.source in ("your MMR",) or venue.tier_venue is None:

@@ -22,7 +22,7 @@ from core.enums import FeeModel, MMBasis, Side
 from core.liquidation import PositionLeg
 from core.models import CrossAccountRequest, CrossPositionInput, TierUsed
 from core.ticks import round_to_tick
-from core.tier_data import tier_table
+from core.tier_data import TierBook, tier_table
 from core.tiers import TierTable, liquidation_price_tiered
 from core.venues import Venue, get_venue
 
@@ -73,7 +73,7 @@ class CrossAccountResult:
     already_liquidated: bool = False  # equity at the marks is at or below the maintenance margin
 
 
-def cross_account(request: CrossAccountRequest) -> CrossAccountResult:
+def cross_account(request: CrossAccountRequest, *, book: TierBook | None = None) -> CrossAccountResult:
     """Every position's liquidation price and the account-wide move, in O(N).
 
     Raises:
@@ -83,7 +83,7 @@ def cross_account(request: CrossAccountRequest) -> CrossAccountResult:
     taker = venue.taker_fee_rate if request.taker_fee_rate is None else request.taker_fee_rate
     fee_in_mmr = taker if venue.fee_model is FeeModel.TAKER_IN_MMR else 0.0
     legs = _merge_legs(request.positions)
-    tables = [_table(venue, leg, request.mmr) for leg in legs]
+    tables = [_table(venue, leg, request.mmr, book) for leg in legs]
     n = len(legs)
     sign = np.array([1.0 if leg.side is Side.LONG else -1.0 for leg in legs])
     qty = np.array([leg.quantity for leg in legs])
@@ -260,10 +260,13 @@ def _merge_legs(positions: tuple[CrossPositionInput, ...]) -> list[CrossPosition
 _TABLE_CACHE: dict[tuple[str, str, float | None], TierTable] = {}
 
 
-def _table(venue: Venue, leg: CrossPositionInput, account_mmr: float | None) -> TierTable:
+def _table(venue: Venue, leg: CrossPositionInput, account_mmr: float | None, book: TierBook | None) -> TierTable:
     mmr = leg.mmr if leg.mmr is not None else account_mmr
     if mmr is None and venue.tier_venue is None:
         mmr = venue.flat_mmr
+    if book is not None and mmr is None:
+        assert venue.tier_venue is not None
+        return book.table(venue.tier_venue, leg.symbol)
     key = (venue.key, leg.symbol if mmr is None else "*", mmr)
     table = _TABLE_CACHE.get(key)
     if table is None:

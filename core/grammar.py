@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -38,7 +38,7 @@ from core.models import (
 )
 from core.numbers import fmt_num
 from core.price_bands import plausible, price_band
-from core.tier_data import tier_table
+from core.tier_data import TierBook, book_or_bundled
 from core.venues import VENUES, get_venue
 from core.vocabulary import (
     CONTRACT_WORDS,
@@ -61,6 +61,7 @@ __all__ = [
     "parse_trade",
     "parse_trade_fields",
     "venue_has_table",
+    "wants_live_price",
 ]
 
 EXAMPLE = "50000 10x 1000 isolated"
@@ -73,8 +74,9 @@ _NUMBER = re.compile(
 _LEVERAGE = re.compile(r"^(?:x(?P<a>[+-]?[\d.,]+)|(?P<b>[+-]?[\d.,]+)x)$", re.IGNORECASE)
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 _SYMBOL = re.compile(
-    r"^[#$]?(?P<base>[A-Za-z][A-Za-z0-9]{1,11}?)(?:[/_-]?(?:USDT|USDC|USD|PERP))*(?:[/_-]?PERP)?$", re.IGNORECASE
+    r"^[#$]?(?P<base>(?:1000|1M)?[A-Za-z][A-Za-z0-9]{1,11}?)(?:[/_-]?(?:USDT|USDC|USD|PERP|SWAP))*$", re.IGNORECASE
 )
+_MARKET_WORDS = frozenset({"market", "now", "mkt", "current"})  # "@ market": the entry is the live mark
 KNOWN_SYMBOLS = frozenset(
     {
         "BTC",
@@ -215,8 +217,12 @@ def parse_percent(text: str, *, field: str) -> float:
     return number / 100.0
 
 
-def parse_trade_fields(text: str) -> dict[str, Any]:
+def parse_trade_fields(text: str, *, known_symbols: Collection[str] = (), allow_market: bool = False) -> dict[str, Any]:
     """Read the one-liner into request fields, without defaults or validation of the whole.
+
+    ``known_symbols``: base assets a market-data book lists, read as symbols when typed bare (``wld``);
+    ``@ market`` or ``now`` sets ``at_market`` (the entry is the live mark, any number the margin) where
+    ``allow_market`` (``/liq`` and ``/compare``); elsewhere it is refused with what to type.
 
     Raises:
         ParseError: a word or number that is not understood, with what to type instead.
@@ -234,7 +240,17 @@ def parse_trade_fields(text: str) -> dict[str, Any]:
         token = tokens[i]
         word = token.lower()
         i += 1
-        if word in _LABELS:
+        if word.lstrip("@") in _MARKET_WORDS or (
+            word in ("@", "at") and tokens[i : i + 1] and tokens[i].lower() in _MARKET_WORDS
+        ):
+            if not allow_market:
+                raise ParseError(
+                    f"{token!r}: the current price works in /liq and /compare; here type the entry price, like {EXAMPLE}",
+                    field="entry_price",
+                )
+            fields["at_market"] = True
+            i += 0 if word.lstrip("@") in _MARKET_WORDS else 1
+        elif word in _LABELS:
             field = _LABELS[word]
             if i >= len(tokens):
                 raise ParseError(f"{token!r} needs a value after it, like {_example(field)}", field=field)
@@ -269,7 +285,7 @@ def parse_trade_fields(text: str) -> dict[str, Any]:
             _set(fields, slot, parse_number(token, field=slot), token)
             if slot != "quantity" and _THOUSANDS_DOT.match(token):
                 dotted.append((slot, token))
-        elif (symbol := _symbol(token)) is not None:
+        elif (symbol := _symbol(token, known=known_symbols)) is not None:
             _set(fields, "symbol", symbol, token)
         elif word in {"nan", "inf", "infinity", "-inf", "+inf"}:
             raise ParseError(f"{token!r} is not a number; type it like 50000 or 50k", field="text")
@@ -319,11 +335,13 @@ def _unknown_word(token: str) -> str:
     return f"{shown!r} is not understood; a trade looks like {EXAMPLE}"
 
 
-def parse_trade(text: str, *, defaults: Mapping[str, Any] | None = None) -> TradeRequest:
+def parse_trade(text: str, *, defaults: Mapping[str, Any] | None = None, book: TierBook | None = None) -> TradeRequest:
     """Read the one-liner into a validated :class:`TradeRequest`, filling gaps from ``defaults``.
 
     ``defaults`` holds per-chat settings (``venue``, ``mmr``, ``taker_fee_rate``, ``wallet_balance``,
-    ``symbol``, ``margin_mode``); what the text says wins.
+    ``symbol``, ``margin_mode``); what the text says wins. ``book`` (a front end's market data) gives
+    the venues' tables and live marks: a trade without an entry (``eth 20x 500 long bybit``, ``… @ market``)
+    is priced at the mark, which the request carries as ``price_source``.
 
     Raises:
         ParseError: the text is not understood.
@@ -332,11 +350,13 @@ def parse_trade(text: str, *, defaults: Mapping[str, Any] | None = None) -> Trad
     >>> parse_trade("50k x10 1k iso short").model_dump(exclude_defaults=True)
     {'entry_price': 50000.0, 'side': <Side.SHORT: 'short'>, 'leverage': 10.0, 'margin': 1000.0}
     """
-    fields = parse_trade_fields(text)
+    fields = parse_trade_fields(text, known_symbols=book.symbols() if book is not None else (), allow_market=True)
+    at_market = bool(fields.pop("at_market", False))
     merged = {k: v for k, v in (defaults or {}).items() if v is not None}
     merged.update(fields)
-    if "mmr" in merged and "mmr" not in fields and venue_has_table(merged):
+    if "mmr" in merged and "mmr" not in fields and venue_has_table(merged, book):
         del merged["mmr"]  # a saved MMR is for venues without a table; the trade's own mmr always wins
+    _entry_from_mark(merged, fields, at_market=at_market, book=book)
     if "entry_price" not in merged:
         raise ParseError(f"the entry price is missing; start with it, like {EXAMPLE}", field="entry_price")
     _check_sizes(merged, fields)
@@ -349,7 +369,70 @@ def parse_trade(text: str, *, defaults: Mapping[str, Any] | None = None) -> Trad
         raise validation_message(exc) from None
 
 
-def venue_has_table(fields: Mapping[str, Any]) -> bool:
+_SIZES = ("margin", "quantity", "notional")
+
+
+def wants_live_price(fields: Mapping[str, Any]) -> bool:
+    """Whether a trade read by :func:`parse_trade_fields` is priced at the live mark (a front end fetches one first).
+
+    >>> wants_live_price(parse_trade_fields("eth 20x 500 long")), wants_live_price(parse_trade_fields("eth 3200 20x 500"))
+    (True, False)
+    """
+    sized = any(fields.get(k) is not None for k in _SIZES)
+    lone = "entry_price" in fields and not sized and fields.get("leverage") is not None
+    return bool(fields.get("at_market")) or "entry_price" not in fields or lone
+
+
+def _entry_from_mark(
+    merged: dict[str, Any], fields: Mapping[str, Any], *, at_market: bool, book: TierBook | None
+) -> None:
+    """Price a trade typed without an entry at the venue's live mark (from ``book``), or leave it.
+
+    ``eth 20x 500``: one number and a leverage is a margin at the current price when the number is
+    far from the mark; close to the mark it could be either, and the trader is asked. ``@ market``
+    makes the entry the mark and the number the margin.
+    """
+    sized = any(merged.get(k) is not None for k in _SIZES)
+    lone_number = "entry_price" in fields and not sized and merged.get("leverage") is not None
+    if not (at_market or "entry_price" not in merged or lone_number):
+        return
+    if "entry_price" not in merged and not sized and not at_market:
+        return  # nothing but words: the usual "entry price is missing"
+    symbol = str(merged.get("symbol") or "BTC")
+    venue = get_venue(str(merged.get("venue") or "textbook"))
+    contract = ContractType(merged.get("contract", ContractType.LINEAR))
+    quote = book.mark(venue.tier_venue or venue.key, symbol, contract) if book is not None else None
+    if quote is None:
+        if at_market or "entry_price" not in merged:
+            raise ParseError(
+                f"there is no live price for {symbol} on {venue.name} here; type the entry price, like "
+                f"{symbol.lower()} 97000 10x 1000",
+                field="entry_price",
+            )
+        return  # _check_sizes asks for the entry or the margin
+    if at_market or lone_number:
+        number = merged.pop("entry_price", None) if "entry_price" in fields else None
+        if number is not None and not at_market and 0.5 <= number / quote.price <= 2:
+            raise ParseError(
+                f"is {fmt_num(number)} the entry or the margin? the {symbol} mark is {fmt_num(quote.price)}: type "
+                f"{symbol.lower()} {fmt_num(number)} {fmt_num(merged['leverage'])}x 1000 for an entry with a margin, "
+                f"or {symbol.lower()} {fmt_num(merged['leverage'])}x {fmt_num(number)} @ market for a margin at the mark",
+                field="entry_price",
+            )
+        if number is not None:
+            if sized:
+                raise ParseError(
+                    f"{fmt_num(number)} and @ market are both the entry; type one of them", field="entry_price"
+                )
+            merged["margin"] = number
+    merged["entry_price"] = quote.price
+    merged.setdefault("mark_price", quote.price)
+    merged["price_source"] = quote
+    if quote.symbol.upper() != symbol.upper():
+        merged["symbol"] = quote.symbol  # PEPE on Binance is 1000PEPE: its price is per 1,000
+
+
+def venue_has_table(fields: Mapping[str, Any], book: TierBook | None = None) -> bool:
     """Whether the venue named in ``fields`` (or the default) has a bracket table for the symbol.
 
     The precedence of MMRs, decided once: a venue with a table uses its table unless the trade itself
@@ -360,7 +443,7 @@ def venue_has_table(fields: Mapping[str, Any]) -> bool:
         return False
     contract = fields.get("contract", ContractType.LINEAR)
     try:
-        tier_table(venue.tier_venue, str(fields.get("symbol") or "BTC"), ContractType(contract))
+        book_or_bundled(book).table(venue.tier_venue, str(fields.get("symbol") or "BTC"), ContractType(contract))
     except TierNotFoundError:
         return False
     return True
@@ -379,8 +462,7 @@ def _check_sizes(merged: Mapping[str, Any], fields: Mapping[str, Any]) -> None:
         coin = f"{symbol.lower()} " if isinstance(symbol, str) else ""
         raise ParseError(
             f"the entry price or the margin is missing: {fmt_num(entry)} was read as the entry and there is no margin; "
-            f"type entry, leverage and margin, like {coin}97000 10x 1000 (liqcalc does not fetch the current "
-            "price yet)",
+            f"type entry, leverage and margin, like {coin}97000 10x 1000 (no live price is loaded for it here)",
             field="entry_price",
         )
     if isinstance(symbol, str) and not plausible(symbol, entry):
@@ -484,14 +566,15 @@ def _leverage(token: str) -> float:
     return value
 
 
-def _symbol(token: str, *, labelled: bool = False) -> str | None:
+def _symbol(token: str, *, labelled: bool = False, known: Collection[str] = ()) -> str | None:
     """The base asset of a ticker; an unlabelled bare word counts only when it is a known symbol."""
     match = _SYMBOL.match(token)
     if match is None:
         return None
     base = match.group("base").upper()
     bare = token.upper().lstrip("#$") == base
-    if bare and not labelled and base not in KNOWN_SYMBOLS and not token.startswith(("#", "$")):
+    listed = base in KNOWN_SYMBOLS or base in known or base.startswith(("1000", "1M"))
+    if bare and not labelled and not listed and not token.startswith(("#", "$")):
         return None
     return "BTC" if base == "XBT" else base
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.enums import ContractType, MarginMode, Side
 from core.errors import InvalidInputError
 from core.liquidation import fee_error
-from core.numbers import fmt_num, fmt_percent
+from core.numbers import fmt_age, fmt_num, fmt_percent
 
 __all__ = [
     "CrossAccountRequest",
@@ -51,9 +51,12 @@ def normalize_symbol(value: object) -> object:
     if not isinstance(value, str):
         return value
     text = value.strip().upper().lstrip("#$")
-    for suffix in ("USDT", "USDC", "USD", "PERP", "/", "-", "_"):
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)].rstrip("/-_")
+    previous = None
+    while previous != text:  # BTC-USDT-SWAP, BTCUSD_PERP: strip until nothing changes
+        previous = text
+        for suffix in ("SWAP", "PERP", "USDT", "USDC", "USD", "/", "-", "_"):
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[: -len(suffix)].rstrip("/-_")
     return text or None
 
 
@@ -104,6 +107,7 @@ class TradeRequest(BaseModel):
     contract_size: Positive | None = None
     stop_price: Price | None = None  # the trader's stop: the card says whether it fires before liquidation
     unsupported_venue: str | None = None  # an exchange named that has no rules here (answered on the textbook)
+    price_source: MarketPrice | None = None  # the entry is this live price (a trade typed without one)
 
     @field_validator("side", mode="before")
     @classmethod
@@ -187,6 +191,24 @@ class TierUsed(BaseModel):
     unit: str
     source: str
     as_of: str
+    market: str = ""  # the venue's instrument the table belongs to ("ETHUSDT")
+
+
+class MarketPrice(BaseModel):
+    """A live price handed to core by a front end, with where it came from and how old it was."""
+
+    model_config = _FROZEN
+
+    price: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    symbol: str  # the base as the venue's instrument names it: "ETH", "1000PEPE", "kPEPE"
+    venue_name: str  # "Bybit"
+    market: str  # the venue's instrument, "ETHUSDT"
+    kind: str = "mark"
+    age_seconds: Annotated[float, Field(ge=0)] = 0.0  # at the moment the front end asked
+
+    def describe(self) -> str:
+        """``Bybit ETHUSDT mark 3,187.35 (8 s ago)``."""
+        return f"{self.venue_name} {self.market} {self.kind} {fmt_num(self.price, 8)} ({fmt_age(self.age_seconds)})"
 
 
 class LiquidationResult(BaseModel):
@@ -217,6 +239,7 @@ class LiquidationResult(BaseModel):
     caveat: str  # one short line: why the exchange may show a slightly different number
     stop: StopCheck | None = None  # the request's stop against this liquidation price
     tick_size: float | None = None  # the price step the liquidation price was rounded to (None: not rounded)
+    price_source: MarketPrice | None = None  # the entry was this live price (the request's)
 
 
 class MarginComparison(BaseModel):

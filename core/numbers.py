@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-__all__ = ["fmt_num", "fmt_percent", "plain_numbers"]
+__all__ = ["fmt_age", "fmt_num", "fmt_percent", "plain_numbers"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -81,3 +81,18 @@ def fmt_percent(fraction: float) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text + "%"
+
+
+def fmt_age(seconds: float) -> str:
+    """How long ago, as cards say it.
+
+    >>> fmt_age(8.2), fmt_age(300), fmt_age(3 * 3600), fmt_age(9 * 86_400)
+    ('8 s ago', '5 min ago', '3 h ago', '9 days ago')
+    """
+    if seconds < 120:
+        return f"{seconds:.0f} s ago"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.0f} h ago"
+    return f"{seconds / 86_400:.0f} days ago"

@@ -13,6 +13,7 @@ from core.errors import CoreError, InvalidInputError
 from core.liquidation import _check_fee, _check_positive, _side
 from core.models import TradeRequest
 from core.numbers import plain_numbers
+from core.tier_data import TierBook
 from core.venues import get_venue
 
 __all__ = [
@@ -105,7 +106,9 @@ def pnl(
     )
 
 
-def pnl_report(request: TradeRequest, exit_price: float, side: Side | None = None) -> PnlResult:
+def pnl_report(
+    request: TradeRequest, exit_price: float, side: Side | None = None, *, book: TierBook | None = None
+) -> PnlResult:
     """PnL and ROE of the request's position closed at ``exit_price``, stopped at its liquidation.
 
     Without a margin or leverage (``eth 3200 qty 2 short exit 3000``) the PnL needs none: ROE and the
@@ -113,7 +116,7 @@ def pnl_report(request: TradeRequest, exit_price: float, side: Side | None = Non
     """
     chosen = side or request.side or Side.LONG
     venue = get_venue(request.venue or DEFAULT_VENUE)
-    table = table_for(request, venue)
+    table = table_for(request, venue, book)
     margined = request.margin is not None or request.leverage is not None or request.wallet_balance is not None
     if margined:
         position = resolve_position(request, chosen, table)
@@ -135,7 +138,7 @@ def pnl_report(request: TradeRequest, exit_price: float, side: Side | None = Non
     liquidation, note = None, None
     if margined:
         try:
-            liquidation = calculate(request, chosen).liquidation_price
+            liquidation = calculate(request, chosen, book=book).liquidation_price
         except CoreError as exc:
             note = f"liquidation not checked: {exc.message}"
     else:
@@ -175,7 +178,12 @@ NOMINAL_MARGIN = 100.0  # settlement currency: a first-bracket position when /ta
 
 
 def target_report(
-    request: TradeRequest, roe: float, side: Side | None = None, *, nominal_size: bool = False
+    request: TradeRequest,
+    roe: float,
+    side: Side | None = None,
+    *,
+    nominal_size: bool = False,
+    book: TierBook | None = None,
 ) -> TargetResult:
     """The exit price for ``roe`` on the request's margin, or none when liquidation comes first.
 
@@ -198,7 +206,7 @@ def target_report(
         contract=request.contract,
         taker_fee_rate=request.taker_fee_rate or 0.0,
     )
-    liquidation = calculate(request, chosen).liquidation_price
+    liquidation = calculate(request, chosen, book=book).liquidation_price
     first = liquidation is not None and (price is None or chosen.sign * (price - liquidation) <= 0) and roe < 0
     return TargetResult(
         side=chosen,

@@ -1,21 +1,66 @@
-"""The bundled tier tables: dated snapshots of each venue's published brackets.
+"""Where core's tier tables and prices come from: a :class:`TierBook`, or the bundled snapshot.
 
-The only module of ``core`` that reads files: the JSON snapshots in ``core/tier_tables/``, through
-``importlib.resources``, once, on first use. Each file names its source and the date it was valid;
-answers that use a table show that date.
+Core never fetches: every calculation that needs a venue's brackets takes a ``book`` argument, any
+object with the :class:`TierBook` methods. Front ends pass the market-data layer's book (live
+tables and marks, ``market.book``); without one, core uses :data:`BUNDLED`, the dated JSON snapshots
+in ``core/tier_tables/`` read through ``importlib.resources`` once, on first use. Each table names
+its source and the date it was valid; answers that use a table show that date.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from functools import cache
 from importlib import resources
+from typing import Protocol
 
 from core.enums import ContractType
 from core.errors import TierNotFoundError
+from core.models import MarketPrice
 from core.tiers import TierTable
 
-__all__ = ["bundled_tier_tables", "tier_table"]
+__all__ = ["BUNDLED", "BundledBook", "TierBook", "book_or_bundled", "bundled_tier_tables", "tier_table"]
+
+
+class TierBook(Protocol):
+    """A source of bracket tables and mark prices, handed to core by a front end."""
+
+    def table(self, venue: str, symbol: str, contract: ContractType = ContractType.LINEAR) -> TierTable:
+        """The venue's table for ``symbol`` (any spelling); raises :class:`TierNotFoundError` if none."""
+        ...
+
+    def mark(self, venue: str, symbol: str, contract: ContractType = ContractType.LINEAR) -> MarketPrice | None:
+        """The venue's current mark price for ``symbol``, or ``None`` when none is known."""
+        ...
+
+    def symbols(self) -> Collection[str]:
+        """Every base asset the book knows (upper case), so the grammar reads them as symbols."""
+        ...
+
+
+class BundledBook:
+    """The bundled snapshot as a :class:`TierBook`: dated tables, no prices."""
+
+    def table(self, venue: str, symbol: str, contract: ContractType = ContractType.LINEAR) -> TierTable:
+        """:func:`tier_table`."""
+        return tier_table(venue, symbol, contract)
+
+    def mark(self, venue: str, symbol: str, contract: ContractType = ContractType.LINEAR) -> MarketPrice | None:
+        """The snapshot has no prices."""
+        return None
+
+    def symbols(self) -> Collection[str]:
+        """The snapshot's symbols."""
+        return frozenset(t.symbol for t in bundled_tier_tables())
+
+
+BUNDLED = BundledBook()
+
+
+def book_or_bundled(book: TierBook | None) -> TierBook:
+    """``book``, or the bundled snapshot when a caller passes none."""
+    return BUNDLED if book is None else book
 
 
 @cache

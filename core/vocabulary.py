@@ -75,7 +75,7 @@ CONTRACT_WORDS: dict[str, ContractType] = {
 
 # Exchanges traders name that liqcalc has no rules for (yet): answered on the textbook formula.
 NOT_YET_VENUES: dict[str, str] = {
-    "bitget": "Bitget", "mexc": "MEXC", "bingx": "BingX", "kucoin": "KuCoin", "deribit": "Deribit",
+    "bingx": "BingX", "kucoin": "KuCoin", "deribit": "Deribit",
     "bitmex": "BitMEX", "htx": "HTX", "huobi": "HTX", "kraken": "Kraken", "phemex": "Phemex",
     "bitunix": "Bitunix", "blofin": "BloFin", "coinex": "CoinEx", "weex": "WEEX", "lbank": "LBank",
     "bitfinex": "Bitfinex", "dydx": "dYdX", "aster": "Aster", "lighter": "Lighter",

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from market.validate import TableRejected, number
 
-__all__ = ["Quote", "binance", "bitget", "bybit", "gate", "hyperliquid", "okx"]
+__all__ = ["Quote", "binance", "bitget", "bybit", "gate", "hyperliquid", "mexc", "okx"]
 
 
 class Quote(NamedTuple):
@@ -92,3 +92,10 @@ def hyperliquid(payload: Any) -> dict[str, Quote]:
     meta, contexts = payload
     rows = [{"name": coin["name"], **ctx} for coin, ctx in zip(meta["universe"], contexts, strict=False)]
     return _quotes(rows, "name", ("markPx", "oraclePx", "midPx", "funding"), 1.0)
+
+
+def mexc(payload: Any) -> dict[str, Quote]:
+    """``GET /api/v1/contract/ticker``: ``data`` of symbol, fairPrice (the mark), indexPrice, lastPrice, fundingRate."""
+    if not (isinstance(payload, dict) and payload.get("success") is True):
+        raise TableRejected(f"mexc ticker: an error or another shape: {str(payload)[:200]}")
+    return _quotes(payload["data"], "symbol", ("fairPrice", "indexPrice", "lastPrice", "fundingRate"), 8.0)

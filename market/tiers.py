@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
+from core.enums import ContractType
 from core.tiers import BoundUnit, TierTable
 from market._build import Row, build_table
 from market.validate import TableRejected, number
@@ -24,6 +25,7 @@ __all__ = [
     "bybit",
     "gate",
     "hyperliquid",
+    "mexc",
     "okx",
 ]
 
@@ -43,7 +45,7 @@ def _collect(groups: Mapping[str, Iterable[Any]], make: Callable[[str, Iterable[
             tables[market] = make(market, rows)
         except TableRejected as exc:
             rejected.append((market, str(exc)))
-        except (KeyError, TypeError, ValueError, IndexError) as exc:  # a field missing or of another shape
+        except (KeyError, TypeError, ValueError, IndexError, ArithmeticError) as exc:  # a field missing, another shape
             rejected.append((market, f"{market}: malformed bracket ({type(exc).__name__}: {exc})"))
     return Parsed(tables, rejected)
 
@@ -61,25 +63,58 @@ _WEB_KEYS = (
 )  # fmt: skip
 
 
-def _binance(groups: Mapping[str, Iterable[Any]], keys: tuple[str, ...], source: str, as_of: str) -> Parsed:
+_COINM_SIGNED_KEYS = ("qtyFloor", "qtyCap", "maintMarginRatio", "initialLeverage", "cum")
+_COINM_WEB_KEYS = (
+    "bracketQtyFloor", "bracketQtyCap", "bracketMaintenanceMarginRate", "maxOpenPosLeverage", "cumFastMaintenanceAmount",
+)  # fmt: skip
+
+
+def _binance(
+    groups: Mapping[str, Iterable[Any]],
+    keys: tuple[str, ...],
+    source: str,
+    as_of: str,
+    contract_sizes: Mapping[str, float] | None = None,
+) -> Parsed:
+    """COIN-M when ``contract_sizes`` is given: brackets in coin, USD per contract from exchangeInfo."""
+
     def make(market: str, brackets: Iterable[Any]) -> TierTable:
         rows = [Row(*(number(bracket[key], key) for key in keys)) for bracket in brackets]
-        return build_table(rows, venue="binance", market=market, as_of=as_of, source=source)
+        if contract_sizes is None:
+            return build_table(rows, venue="binance", market=market, as_of=as_of, source=source)
+        size = contract_sizes.get(market) or contract_sizes.get(f"{market}_PERP")
+        if size is None:
+            raise TableRejected(f"binance {market}: no contract size (exchangeInfo contractSize)")
+        return build_table(
+            rows, venue="binance", market=market, as_of=as_of, source=source, contract=ContractType.INVERSE,
+            contract_size=size, bound_unit=BoundUnit.COIN_NOTIONAL,
+        )  # fmt: skip
 
     return _collect(groups, make)
 
 
-def binance_signed(payload: Any, *, as_of: str) -> Parsed:
-    """``GET /fapi/v1/leverageBracket`` (signed): ``[{"symbol", "brackets": [{notionalFloor, …, cum}]}]``."""
+def binance_signed(payload: Any, *, as_of: str, contract_sizes: Mapping[str, float] | None = None) -> Parsed:
+    """``GET /fapi/v1/leverageBracket`` (signed): ``[{"symbol", "brackets": [{notionalFloor, …, cum}]}]``.
+
+    With ``contract_sizes`` (COIN-M): ``GET /dapi/v2/leverageBracket``, brackets ``qtyFloor``/``qtyCap`` in coin.
+    """
     _check_ok(isinstance(payload, list), "binance", payload)
     groups = {item["symbol"]: item["brackets"] for item in payload}
+    if contract_sizes is not None:
+        return _binance(groups, _COINM_SIGNED_KEYS, "Binance GET /dapi/v2/leverageBracket", as_of, contract_sizes)
     return _binance(groups, _SIGNED_KEYS, "Binance GET /fapi/v1/leverageBracket", as_of)
 
 
-def binance_web(payload: Any, *, as_of: str) -> Parsed:
-    """The website calculator's brackets (keyless): ``{"code":"000000","data":{"brackets":[{symbol, riskBrackets}]}}``."""
+def binance_web(payload: Any, *, as_of: str, contract_sizes: Mapping[str, float] | None = None) -> Parsed:
+    """The website calculator's brackets (keyless): ``{"code":"000000","data":{"brackets":[{symbol, riskBrackets}]}}``.
+
+    With ``contract_sizes`` (COIN-M, ``…/friendly/delivery/common/brackets``): ``bracketQtyFloor``/``bracketQtyCap`` in coin.
+    """
     _check_ok(isinstance(payload, dict) and payload.get("code") == "000000", "binance web", payload)
     groups = {b["symbol"]: b["riskBrackets"] for b in payload["data"]["brackets"]}
+    if contract_sizes is not None:
+        source = "Binance website calculator brackets (bapi friendly/delivery/common/brackets, keyless)"
+        return _binance(groups, _COINM_WEB_KEYS, source, as_of, contract_sizes)
     source = "Binance website calculator brackets (bapi friendly/future/common/brackets, keyless)"
     return _binance(groups, _WEB_KEYS, source, as_of)
 
@@ -102,8 +137,11 @@ def _deduction(limit: Any) -> float | None:
     return None if value in ("", None) else number(value, "mmDeduction")
 
 
-def bybit(pages: Iterable[Any], *, as_of: str) -> Parsed:
-    """``GET /v5/market/risk-limit`` pages: rows of many symbols; caps are ``riskLimitValue``, floors the previous cap."""
+def bybit(pages: Iterable[Any], *, as_of: str, contract: ContractType = ContractType.LINEAR) -> Parsed:
+    """``GET /v5/market/risk-limit`` pages: rows of many symbols; caps are ``riskLimitValue``, floors the previous cap.
+
+    ``category=inverse``: ``riskLimitValue`` in coin, contracts of 1 USD.
+    """
     grouped: dict[str, list[Any]] = defaultdict(list)
     for page in pages:
         _check_ok(isinstance(page, dict) and page.get("retCode") == 0, "bybit", page)
@@ -112,7 +150,13 @@ def bybit(pages: Iterable[Any], *, as_of: str) -> Parsed:
 
     def make(market: str, limits: Iterable[Any]) -> TierTable:
         rows = _by_cap(limits, "riskLimitValue", "maintenanceMargin", "maxLeverage", _deduction)
-        return build_table(rows, venue="bybit", market=market, as_of=as_of, source="Bybit GET /v5/market/risk-limit")
+        source = f"Bybit GET /v5/market/risk-limit ({'inverse' if contract is ContractType.INVERSE else 'linear'})"
+        if contract is ContractType.INVERSE:
+            return build_table(
+                rows, venue="bybit", market=market, as_of=as_of, source=source, contract=contract,
+                bound_unit=BoundUnit.COIN_NOTIONAL,
+            )  # fmt: skip
+        return build_table(rows, venue="bybit", market=market, as_of=as_of, source=source)
 
     return _collect(grouped, make)
 
@@ -208,3 +252,39 @@ def bitget(payloads: Mapping[str, Any], *, as_of: str) -> Parsed:
         return build_table(rows, venue="bitget", market=market, as_of=as_of, source=source)
 
     return _collect(payloads, make)
+
+
+def mexc(payload: Any, *, as_of: str) -> Parsed:
+    """``GET /api/v1/contract/detail``: no tier list; risk levels built from the detail's risk fields.
+
+    Level ``k`` (0-based, ``k < riskLevelLimit``) holds up to ``riskBaseVol + k·riskIncrVol`` contracts at
+    ``maintenanceMarginRate + k·riskIncrMmr`` and ``1/(initialMarginRate + k·riskIncrImr)`` leverage; the
+    level's rate applies to the whole position (MEXC's published example: MM = value × MMR), so the
+    table is not marginal. Sizes in contracts × ``contractSize`` (base units).
+    """
+    _check_ok(isinstance(payload, dict) and payload.get("success") is True, "mexc", payload)
+
+    def make(market: str, details: Iterable[Any]) -> TierTable:
+        (detail,) = details
+        size = number(detail["contractSize"], "contractSize")
+        base, step = number(detail["riskBaseVol"], "riskBaseVol"), number(detail["riskIncrVol"], "riskIncrVol")
+        mmr, imr = (
+            number(detail["maintenanceMarginRate"], "maintenanceMarginRate"),
+            number(detail["initialMarginRate"], "initialMarginRate"),
+        )
+        mmr_step, imr_step = number(detail["riskIncrMmr"], "riskIncrMmr"), number(detail["riskIncrImr"], "riskIncrImr")
+        levels = int(number(detail.get("riskLevelLimit", 1), "riskLevelLimit"))
+        if not 1 <= levels <= 100 or imr <= 0:
+            raise TableRejected(f"mexc {market}: riskLevelLimit {levels} or initialMarginRate {imr} out of range")
+        rows, floor = [], 0.0
+        for k in range(levels):
+            cap = (base + k * step) * size
+            rows.append(Row(floor, cap, mmr + k * mmr_step, 1.0 / (imr + k * imr_step), 0.0))
+            floor = cap
+        return build_table(
+            rows, venue="mexc", market=market, as_of=as_of, source="MEXC GET /api/v1/contract/detail (risk fields)",
+            bound_unit=BoundUnit.BASE_QUANTITY, marginal=False,
+        )  # fmt: skip
+
+    live = {d["symbol"]: [d] for d in payload["data"] if d.get("state", 0) == 0 and d.get("quoteCoin") == "USDT"}
+    return _collect(live, make)

@@ -56,11 +56,20 @@ def test_front_ends_do_not_import_private_core_modules() -> None:
     assert offenders == []
 
 
+MARKET_IO = {"transport.py", "sources.py", "cache.py", "service.py"}  # the only market modules that do I/O
+
+
 def test_market_parsers_are_sans_io() -> None:
-    """The market-data parsers take decoded JSON and return core types: no network, files, logging."""
-    io_modules = {"httpx", "requests", "socket", "sqlite3", "logging", "os", "asyncio", "urllib"}
+    """The market-data parsers, the book and the wording take data and return core types: no network, files, logging.
+
+    I/O lives in four named modules: transport (httpx), sources (which requests), cache (SQLite,
+    PostgreSQL) and service (refresh, logging).
+    """
+    io_modules = {"httpx", "requests", "socket", "sqlite3", "logging", "os", "asyncio", "urllib", "psycopg"}
     offenders = []
     for path in (ROOT / "market").glob("*.py"):
+        if path.name in MARKET_IO:
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []
             if isinstance(node, ast.Import):

@@ -50,6 +50,7 @@ def settings_for(emu: FakeTelegram, db: Path | str, **overrides: Any) -> BotSett
         "poll_timeout": 5,
         "user_rate_limit": 0,
         "mode": "polling",
+        "market_db": "off",  # no venue is reachable here; the market tests point it at the exchange emulator
     }
     values.update(overrides)
     return BotSettings(**values)
@@ -143,6 +144,7 @@ def bot_env(emu: FakeTelegram, db: Path, **extra: str) -> dict[str, str]:
         TELEGRAM_API_BASE_URL=emu.base_url,
         LIQCALC_DB=str(db),
         LIQCALC_POLL_TIMEOUT="2",
+        LIQCALC_MARKET_DB="off",
         PTB_TIMEDELTA="1",
         PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     )

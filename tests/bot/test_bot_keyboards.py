@@ -52,7 +52,7 @@ class TestTradeData:
             "1c||c|3000|10|1000|||10000|b|ETH|0.004"
         )
         # the stop and an exchange that is not a venue yet ride along, after every older field
-        assert encode_trade(parse_trade("50000 10x 1000 sl 48000 mexc")).endswith("|48000|MEXC")
+        assert encode_trade(parse_trade("50000 10x 1000 sl 48000 phemex")).endswith("|48000|Phemex")
 
     @settings(max_examples=300, deadline=None)
     @given(requests(), st.sampled_from(["liq", "compare"]))
@@ -106,7 +106,8 @@ def test_settings_buttons():
     assert decode(encode_settings("v", "binance")) == SettingsButton("venue", "binance")
     assert decode(encode_settings("r")) == SettingsButton("reset", None)
     rows = settings_keyboard().inline_keyboard
-    assert len([b for row in rows for b in row]) == 8
+    # one button per venue (textbook, Binance, Bybit, Bybit classic, OKX, Gate, Bitget, MEXC, Hyperliquid) and reset
+    assert len([b for row in rows for b in row]) == 10
     with pytest.raises(ValueError, match="longer than 64 bytes"):
         encode_settings("v", "x" * 64)
 

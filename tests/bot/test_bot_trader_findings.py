@@ -25,8 +25,8 @@ pytestmark = pytest.mark.usefixtures("bot")
             id="added-margin",
         ),
         pytest.param(
-            "/liq 97000 25x 500 long mexc mmr 0.4%",
-            ["MEXC is not a venue yet: textbook formula with MMR 0.4%"],
+            "/liq 97000 25x 500 long bingx mmr 0.4%",
+            ["BingX is not a venue yet: textbook formula with MMR 0.4%"],
             id="not-yet-venue",
         ),
         pytest.param("/liq 97.000 25x 500 long", ["did you mean 97,000?"], id="european-thousands"),

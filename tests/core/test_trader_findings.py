@@ -117,8 +117,7 @@ def re_escape(text: str) -> str:
 @pytest.mark.parametrize(
     ("word", "name"),
     [
-        pytest.param("mexc", "MEXC", id="mexc"),
-        pytest.param("bitget", "Bitget", id="bitget"),
+        pytest.param("phemex", "Phemex", id="phemex"),
         pytest.param("BingX", "BingX", id="bingx"),
         pytest.param("ex kucoin", "KuCoin", id="kucoin-labelled"),
         pytest.param("@deribit", "Deribit", id="deribit-at"),
