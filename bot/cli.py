@@ -6,7 +6,13 @@ Usage:
     liq /pnl 97000 25x 500 long exit 99000
     liq /size 97000 stop 95000 risk $50  (every bot command: /help lists them)
     liq                                  a prompt taking trades and commands (empty line or Ctrl-D quits)
+    liq data refresh [VENUE…]            fetch every venue's tables (or the named ones) into the cache
+    liq data status                      what is cached, from where, and how old it is
     liq --help                           this text
+
+Market data: tables and marks come from the venues' public APIs (``LIQCALC_BINANCE_URL``,
+``LIQCALC_BYBIT_URL``, … move them, for a proxy or a test emulator), cached in
+``~/.liqcalc-market.sqlite3`` (``LIQCALC_MARKET_DB`` moves it; ``off``: bundled tables only).
 
 Exit status: 0 when every line was answered, 1 when a line was refused (the reason is printed),
 2 when the command itself is misused. Settings made with ``/settings`` are kept in
@@ -38,6 +44,21 @@ _DEFAULT_DB = "~/.liqcalc.sqlite3"
 def _command_line(text: str) -> str:
     """A trade alone is a ``/liq``; a line starting with ``/`` is any bot command."""
     return text if text.startswith("/") else f"/liq {text}"
+
+
+def _market_location() -> str | None:
+    """The cache ``liq`` uses: ``LIQCALC_MARKET_DB``, else beside its settings file (``~/.liqcalc-market.sqlite3``)."""
+    chosen = os.environ.get("LIQCALC_MARKET_DB", "").strip()
+    if chosen.lower() == "off":
+        return None
+    if chosen:
+        return chosen
+    db = os.environ.get("LIQCALC_DB", "").strip() or _DEFAULT_DB
+    if db.startswith(("postgresql://", "postgres://")):
+        return db
+    path = os.path.expanduser(db)
+    stem, _ = os.path.splitext(path)
+    return f"{stem}-market.sqlite3"
 
 
 def _run(lines: Iterable[str] | None) -> int:
@@ -82,6 +103,10 @@ def main(argv: Iterable[str] | None = None) -> int:
     if args and args[0].lower() in _HELP:
         print(__doc__)
         return 0
+    if args and args[0].lower() == "data":
+        from bot.data_command import data_command
+
+        return data_command(args[1:], _market_location())
     if args and args[0].startswith("--"):
         print(f"liq: unknown option {args[0]!r}; type liq --help", file=sys.stderr)
         return 2

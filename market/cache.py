@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import json
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -91,7 +92,19 @@ _UPSERT_RUN = (
 
 
 def _row(table: TierTable, now: float) -> tuple[Any, ...]:
-    return (table.venue, table.contract.value, table.market, table.symbol, table.as_of, now, table.model_dump_json())
+    body = json.dumps(table.model_dump(), default=str)  # enums are strings; an open last cap is Infinity
+    return (table.venue, table.contract.value, table.market, table.symbol, table.as_of, now, body)
+
+
+def _tables(bodies: Sequence[str]) -> list[TierTable]:
+    """The stored tables that still validate (a row another version wrote, or damaged, is left out)."""
+    tables = []
+    for body in bodies:
+        try:
+            tables.append(TierTable.model_validate(json.loads(body)))  # "Infinity": Hyperliquid's open last tier
+        except (ValueError, TypeError):
+            continue
+    return tables
 
 
 def _run_row(run: Run) -> tuple[Any, ...]:
@@ -142,7 +155,7 @@ class SQLiteCache(MarketCache):
     async def tables(self) -> list[TierTable]:
         """Every stored table (validated again on the way in)."""
         rows = self._db().execute("SELECT body FROM market_tables").fetchall()
-        return [TierTable.model_validate_json(body) for (body,) in rows]
+        return _tables([body for (body,) in rows])
 
     def _write(self, tables: Sequence[TierTable], run: Run) -> None:
         db, now = self._db(), time.time()
@@ -214,7 +227,7 @@ class PostgresCache(MarketCache):
         async with self._lock:
             cursor = await self._conn.execute("SELECT body FROM market_tables")
             rows = await cursor.fetchall()
-        return [TierTable.model_validate_json(body) for (body,) in rows]
+        return _tables([body for (body,) in rows])
 
     async def _write(self, tables: Sequence[TierTable], run: Run) -> None:
         now = time.time()
