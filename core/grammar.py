@@ -19,6 +19,7 @@ A cross account for ``/cross``: ``bal 20000; BTC long 0.5 @ 60000; ETH short 10 
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Collection, Iterator, Mapping
@@ -297,7 +298,7 @@ def parse_trade_fields(text: str, *, known_symbols: Collection[str] = (), allow_
             _set(fields, "venue", "textbook", token)
             _set(fields, "unsupported_venue", NOT_YET_VENUES[word.lstrip("@")], token)
         else:
-            raise ParseError(_unknown_word(token), field="text")
+            raise ParseError(_unknown_word(token, known_symbols), field="text")
     for field, token in dotted:
         _check_thousands_dot(field, token, fields.get("symbol"))
     return fields
@@ -327,11 +328,17 @@ def _vocabulary() -> list[str]:
     return sorted(w for w in words if len(w) >= 3 and w.isalpha())
 
 
-def _unknown_word(token: str) -> str:
+def _unknown_word(token: str, known_symbols: Collection[str] = ()) -> str:
     shown = token if len(token) <= 24 else token[:24] + "…"
-    guess = suggest(token.lstrip("@#"), _vocabulary()) if token.isalpha() or token[1:].isalpha() else None
+    word = token.lstrip("@#$")
+    guess = suggest(word, _vocabulary()) if word.isalpha() else None
     if guess is not None:
         return f"{shown!r} is not understood: did you mean {guess}? a trade looks like {EXAMPLE}"
+    if word.isalnum() and known_symbols:  # a symbol the venues do not list: the closest ones they do
+        close = difflib.get_close_matches(word.upper(), list(known_symbols), n=3, cutoff=0.6)
+        if close:
+            return f"{shown!r} is not a symbol the venues list: did you mean {', '.join(close)}? a trade looks like {EXAMPLE}"
+        return f"{shown!r} is not a symbol any venue lists here; check the name, or type it as #{word.upper()}"
     return f"{shown!r} is not understood; a trade looks like {EXAMPLE}"
 
 

@@ -94,13 +94,13 @@ class MarketData:
         chosen = list(sources) if sources is not None else list(self.sources)
         return list(await asyncio.gather(*(self._refresh_one(source, only) for source in chosen)))
 
-    async def _refresh_one(self, source: str, only: Iterable[str] | None) -> Outcome:
+    async def _refresh_one(self, source: str, only: Iterable[str] | None, http: Http | None = None) -> Outcome:
         started, before = self._clock(), self.http.requests.get(source, 0)
         monotonic = time.monotonic()
         as_of = as_of_now(started)
         try:
             fetched = await fetch_tables(
-                self.http, source, self.urls, as_of=as_of, binance_keys=self.binance_keys, only=only
+                http or self.http, source, self.urls, as_of=as_of, binance_keys=self.binance_keys, only=only
             )
         except (VenueUnavailable, TableRejected) as exc:
             requests = self._requests_since(source, before)
@@ -156,7 +156,8 @@ class MarketData:
         if now - self._unknown_at.get(source, -1e12) < UNKNOWN_COOLDOWN:
             return
         self._unknown_at[source] = now
-        await self._refresh_one(source, [symbol] if source in ("okx", "bitget") else None)
+        only = [symbol] if source in ("okx", "bitget") else None  # asked per symbol: just this one
+        await self._refresh_one(source, only, self.http.impatient())  # a user is waiting
 
     async def prices(self, source: str) -> None:
         """Fetch ``source``'s bulk quotes unless the book's are younger than :data:`PRICE_TTL`; errors are logged."""
@@ -168,7 +169,7 @@ class MarketData:
             if age is not None and age < PRICE_TTL:
                 return
             try:
-                quotes = await fetch_quotes(self.http, source, self.urls)
+                quotes = await fetch_quotes(self.http.impatient(), source, self.urls)
             except (VenueUnavailable, TableRejected) as exc:
                 _logger.warning("market data: %s prices unavailable, the last ones stay: %s", source, exc)
                 return

@@ -17,8 +17,12 @@ LIQ = [sys.executable, "-m", "bot.cli"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(args: list[str], stdin: str | None = None, tmp_path: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], stdin: str | None = None, tmp_path: Path | None = None, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LIQCALC_"))}
+    env["LIQCALC_MARKET_DB"] = "off"  # no venue is reachable here; tests/cli/test_liq_data.py uses the emulator
+    env.update(extra or {})
     if tmp_path is not None:
         env["LIQCALC_DB"] = str(tmp_path / "liq.sqlite3")
     return subprocess.run(

@@ -1,0 +1,67 @@
+"""``liq data refresh|status`` and live trades from the terminal, against the exchange emulator (issue 12).
+
+A real ``liq`` process; the venues are reached through the ``LIQCALC_*_URL`` variables, at the
+production pace (the emulator keeps each venue's documented limit).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_liq_command import run
+from tests.market.exchange_emulator import ExchangeEmulator
+
+
+@pytest.fixture(scope="module")
+def exchange() -> Iterator[ExchangeEmulator]:
+    with ExchangeEmulator() as emulator:
+        yield emulator
+
+
+def liq(args: list[str], exchange: ExchangeEmulator, tmp_path: Path):
+    extra = {**exchange.env(), "LIQCALC_MARKET_DB": str(tmp_path / "market.sqlite3")}
+    return run(args, tmp_path=tmp_path, extra=extra)
+
+
+def test_refresh_prints_each_venue_and_status_shows_the_cache(exchange, tmp_path):
+    refreshed = liq(["data", "refresh", "bybit", "gate", "hyperliquid"], exchange, tmp_path)
+    assert refreshed.returncode == 0, refreshed.stderr
+    lines = refreshed.stdout.splitlines()
+    assert re.search(r"^Bybit +32 symbols +293 tiers +as of \d{4}-\d\d-\d\d \d\d:\d\d UTC +\(5 requests", lines[1])
+    assert re.search(r"^Gate +30 symbols +285 tiers", lines[2]) and re.search(
+        r"^Hyperliquid +30 symbols +60 tiers", lines[3]
+    )
+    status = liq(["data", "status"], exchange, tmp_path)
+    assert status.returncode == 0
+    assert re.search(r"Bybit +32 symbols +293 tiers +as of .* \(\d+ s ago\)", status.stdout)
+    assert "OKX             never fetched: answers use the bundled snapshot" in status.stdout
+
+
+def test_a_failed_venue_exits_1_and_keeps_its_tables(exchange, tmp_path):
+    assert liq(["data", "refresh", "gate"], exchange, tmp_path).returncode == 0
+    exchange.fault("gate", "418", times=1)
+    failed = liq(["data", "refresh", "gate"], exchange, tmp_path)
+    assert failed.returncode == 1
+    assert (
+        "Gate            FAILED: gate: HTTP 418 (rate limit)" in failed.stdout
+        and "previous tables are kept" in failed.stdout
+    )
+    status = liq(["data", "status"], exchange, tmp_path).stdout
+    assert re.search(r"Gate +30 symbols", status) and "failed: gate: HTTP 418" in status
+
+
+def test_misuse_exits_2_with_a_suggestion(exchange, tmp_path):
+    typo = liq(["data", "refresh", "okk"], exchange, tmp_path)
+    assert typo.returncode == 2 and "'okk' is not a venue; did you mean okx?" in typo.stderr
+
+
+def test_a_live_trade_from_the_terminal_names_its_data(exchange, tmp_path):
+    assert liq(["data", "refresh", "bybit"], exchange, tmp_path).returncode == 0
+    answer = liq(["eth", "20x", "500", "long", "bybit"], exchange, tmp_path)
+    assert answer.returncode == 0, answer.stdout
+    assert "Entry 3,187.35 · margin 500 USDT" in answer.stdout
+    assert re.search(r"📡 Bybit ETHUSDT tiers as of .* · mark 3,187.35 \(\d s ago\)", answer.stdout)
