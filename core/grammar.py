@@ -338,7 +338,6 @@ def _unknown_word(token: str, known_symbols: Collection[str] = ()) -> str:
         close = difflib.get_close_matches(word.upper(), list(known_symbols), n=3, cutoff=0.6)
         if close:
             return f"{shown!r} is not a symbol the venues list: did you mean {', '.join(close)}? a trade looks like {EXAMPLE}"
-        return f"{shown!r} is not a symbol any venue lists here; check the name, or type it as #{word.upper()}"
     return f"{shown!r} is not understood; a trade looks like {EXAMPLE}"
 
 

@@ -73,6 +73,8 @@ from core.numbers import fmt_num
 from core.pnl import NOMINAL_MARGIN
 from core.sizing import DEFAULT_BUFFER
 from core.venues import Venue
+from excel_addin._market import book as market_book
+from excel_addin._market import mark as market_mark
 
 __all__ = [
     "ERROR",
@@ -574,7 +576,7 @@ def _card(*values: Any) -> LiquidationResult:
     request = _request(*values)
     if request.side is None:
         raise InvalidInputError("side is empty; type long or short (or L / S)", field="side")
-    return calculate(request)
+    return calculate(request, book=market_book())
 
 
 def _trade_specs(values: Sequence[Any]) -> list[Spec]:
@@ -708,7 +710,7 @@ def _venue_table(venue_key: str | None, symbol: str | None, mmr: float | None = 
     """The venue and the bracket table ``calculate`` uses for its trades (``core.table_for`` takes a request)."""
     venue = get_venue(venue_key or DEFAULT_VENUE)
     probe = TradeRequest(entry_price=1.0, leverage=1.0, margin=1.0, venue=venue_key, symbol=symbol, mmr=mmr)
-    return venue, table_for(probe, venue)
+    return venue, table_for(probe, venue, market_book())
 
 
 def _price_group(
@@ -798,9 +800,9 @@ def text_prices(text: Any, side: Any) -> Grid:
                 row.append(("error", bad.text))
                 continue
             try:
-                request = parse_trade(line, defaults={"side": chosen} if chosen else None)
+                request = parse_trade(line, defaults={"side": chosen} if chosen else None, book=market_book())
                 wanted = (request.side,) if request.side else (Side.LONG, Side.SHORT)
-                prices = {s: _out(_pick_price(calculate(request, s))) for s in wanted}
+                prices = {s: _out(_pick_price(calculate(request, s, book=market_book()))) for s in wanted}
             except (CoreError, ValidationError) as exc:
                 row.append(("error", error_text(exc)))
                 continue
@@ -853,6 +855,17 @@ def tier_rows(venue: Any, symbol: Any) -> Grid:
     return rows
 
 
+def marks(symbol: Any, venue: Any) -> Grid:
+    """``LIQ_MARK``: each symbol's live mark price on the venue (classic xlwings; Lite says to type the price)."""
+
+    def one(symbol_text: str | None, venue_key: str | None) -> Any:
+        if not symbol_text:
+            raise InvalidInputError("symbol is empty; type one like BTC or ETHUSDT", field="symbol")
+        return market_mark(symbol_text, venue_key or "binance").price
+
+    return cells(one, [("symbol", symbol, SYMBOL), ("venue", venue, VENUE)])
+
+
 COMPARE_FIELDS = {
     "liquidation price": "liquidation_price",
     "move to liquidation": "move_to_liquidation",
@@ -876,7 +889,7 @@ def compare_table(values: Sequence[Any]) -> Grid:
         request = _request(entry, lev, margin, side, MarginMode.ISOLATED, venue, symbol, mmr, None, qty)
         if request.side is None:
             raise InvalidInputError("side is empty; type long or short (or L / S)", field="side")
-        comparison = compare_margin_modes(request, balance)
+        comparison = compare_margin_modes(request, balance, book=market_book())
     except (CoreError, ValidationError) as exc:
         return [[error_text(exc)]]
     table: Grid = [["", "isolated", "cross"]]
@@ -948,7 +961,7 @@ def pnls(
             if lev is None:
                 return pnl(s, e, x, q, taker_fee_rate=f or 0.0)
             request = _request(e, lev, None, s, MarginMode.ISOLATED, None, None, None, None, q, fee=f)
-            return pnl_report(request, x, s).pnl
+            return pnl_report(request, x, s, book=market_book()).pnl
 
         return cells(capped, specs)
 
@@ -969,7 +982,7 @@ def roes(entry: Any, exit_price: Any, leverage: Any, side: Any, fee: Any) -> Gri
 
     def roe(e: float, x: float, lev: float, s: Side, f: float | None) -> Any:
         request = _request(e, lev, None, s, MarginMode.ISOLATED, None, None, None, None, 1.0, fee=f)
-        report = pnl_report(request, x, s)
+        report = pnl_report(request, x, s, book=market_book())
         return report.roe
 
     specs: list[Spec] = [("entry", entry, ENTRY), ("exit", exit_price, EXIT), ("leverage", leverage, REQUIRED_LEVERAGE),
@@ -982,7 +995,7 @@ def target_prices(entry: Any, roe: Any, leverage: Any, side: Any, fee: Any) -> G
 
     def target(e: float, r: float, lev: float, s: Side, f: float | None) -> Any:
         request = _request(e, lev, NOMINAL_MARGIN, s, MarginMode.ISOLATED, None, None, None, None, None, fee=f)
-        report = target_report(request, r, s, nominal_size=True)
+        report = target_report(request, r, s, nominal_size=True, book=market_book())
         if report.liquidated_first and report.liquidation_price is not None:
             return error_text(
                 f"roe {r:.2%} lies past liquidation at {fmt_num(report.liquidation_price)}: an isolated {s.value} at "
@@ -1033,7 +1046,7 @@ def max_leverages(values: Sequence[Any]) -> Grid:
     ) -> Any:  # fmt: skip
         venue = get_venue(venue_key or DEFAULT_VENUE)
         probe = _request(e, 1.0, None, s, MarginMode.ISOLATED, venue_key, symbol, mmr, None, q)
-        table = table_for(probe, venue)
+        table = table_for(probe, venue, market_book())
         found = max_safe_leverage(
             s, e, stop, quantity=q, table=table, venue=venue, taker_fee_rate=fee,
             buffer_fraction=DEFAULT_BUFFER if buffer is None else buffer,
@@ -1155,7 +1168,7 @@ def _account(positions: Any, wallet: Any, venue: Any, mmr: Any) -> tuple[Any, li
     if not found:
         raise InvalidInputError("no positions given; fill rows of symbol, side, quantity, entry[, mark]")
     request = CrossAccountRequest(wallet_balance=wallet_value, positions=tuple(found), venue=venue_key, mmr=mmr_value)
-    return cross_account(request), [entry for _, entry in read], 0
+    return cross_account(request, book=market_book()), [entry for _, entry in read], 0
 
 
 def cross_prices(positions: Any, wallet: Any, venue: Any, mmr: Any) -> Grid:

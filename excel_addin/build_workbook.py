@@ -138,7 +138,9 @@ def _trade_planner(ws: Worksheet) -> None:
     ws["E14"] = '=IF(LEFT(LOWER(B7),1)="l",B4*(1-1/B5+0.005),B4*(1+1/B5-0.005))'
     ws["D15"] = "One-liner: long | short"
     _array(ws, "E15", '=LIQ_TEXT("50000 10x 1000 isolated")', 1, 2)
-    for cell in ("E13", "E14", "E15", "F15"):
+    ws["D16"] = "Live mark price (classic xlwings; Lite: type it)"
+    ws["E16"] = "=LIQ_MARK(B10,B9)"
+    for cell in ("E13", "E14", "E15", "F15", "E16"):
         ws[cell].number_format = PRICE
     ws["D17"] = "Isolated vs cross for the wallet balance"
     ws["D17"].font = BOLD

@@ -31,6 +31,7 @@ __all__ = [
     "LIQ_FUNDING",
     "LIQ_INITIAL_MARGIN",
     "LIQ_MAINT_MARGIN",
+    "LIQ_MARK",
     "LIQ_MAX_LEVERAGE",
     "LIQ_MAX_LOSS",
     "LIQ_PNL",
@@ -54,7 +55,7 @@ ARG_DOCS = {
     "margin": "Margin put up, like 1000 (USDT). For a trade, give two of leverage, margin and quantity.",
     "side": "long or short (L / S, buy / sell, 1 / -1).",
     "mode": "isolated (default) or cross.",
-    "venue": "Exchange rules: textbook (default), binance, bybit, bybit-classic, okx, gate, hyperliquid.",
+    "venue": "Exchange rules: textbook (default), binance, bybit, bybit-classic, okx, gate, bitget, mexc, hyperliquid.",
     "symbol": "Symbol for the venue's tiers, like BTC or ETHUSDT (default BTC).",
     "mmr": "MMR override as a % cell (0.5%) or 0.005. Empty: the venue's tier table.",
     "balance": "Wallet (account) balance, like 10000; needed for cross and for the risk share of the account.",
@@ -76,6 +77,8 @@ ARG_DOCS = {
     "risk_limit": "Most of the account to lose at the stop, as a % cell (2%) or 0.02. Empty: 2%.",
     "fill_prices": "Fill prices of the ladder in order, like 50000, 48000, 46000: a column or a row (up to 25).",
     "fill_quantities": "Quantity of each fill in coins, like 0.1: a range the same size as fill_prices.",
+    "mark_symbol": "Symbol, like BTC, ETHUSDT or 1000PEPE: a cell or a column.",
+    "mark_venue": "Exchange whose mark price to fetch: binance (default), bybit, okx, gate, bitget, hyperliquid, mexc.",
 }
 
 
@@ -194,6 +197,13 @@ def LIQ_COMPARE(
 def LIQ_TIERS(venue=None, symbol=None):
     """The venue's maintenance-margin tiers for a symbol (the table LIQ_PRICE uses), spilled."""
     return _cells.tier_rows(venue, symbol)
+
+
+@xw.func(category=CATEGORY)
+@_described("symbol:mark_symbol", "venue:mark_venue")
+def LIQ_MARK(symbol, venue=None):
+    """The venue's live mark price for a symbol (classic xlwings; Lite cannot reach the exchanges)."""
+    return _cells.marks(symbol, venue)
 
 
 @xw.func(category=CATEGORY)

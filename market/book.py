@@ -17,6 +17,7 @@ from core.errors import TierNotFoundError
 from core.models import MarketPrice
 from core.tier_data import BUNDLED
 from core.tiers import BoundUnit, TierTable
+from market._build import base_of
 from market.catalog import CORE_VENUE, NAMES, source_of
 from market.prices import Quote
 from market.symbols import SymbolIndex, UnknownSymbol
@@ -57,6 +58,10 @@ class MarketBook:
     def set_quotes(self, source: str, quotes: Mapping[str, Quote], received_at: float) -> None:
         """The latest bulk quotes of ``source``, received at ``received_at`` (epoch seconds)."""
         self._quotes[source] = (quotes, received_at)
+
+    def adopt_quotes(self, other: MarketBook) -> None:
+        """Keep ``other``'s quotes (a book rebuilt from the cache keeps the marks already fetched)."""
+        self._quotes.update(other._quotes)
 
     def quotes_age(self, source: str) -> float | None:
         """Seconds since ``source``'s quotes arrived; ``None``: never."""
@@ -109,13 +114,22 @@ class MarketBook:
 
     def _mark(self, source: str, symbol: str, contract: ContractType) -> MarketPrice | None:
         entry = self._quotes.get(source)
-        index = self._index.get((CORE_VENUE[source], contract))
-        if entry is None or index is None:
+        if entry is None:
             return None
         quotes, received = entry
         age = max(0.0, self._clock() - received)
         if age > MAX_PRICE_AGE:
             return None
+        index = self._index.get((CORE_VENUE[source], contract))
+        if index is None:  # prices without tables (nothing refreshed yet): the quotes' own names
+            try:
+                name, _ = SymbolIndex(source, quotes).lookup(symbol)
+            except UnknownSymbol:
+                return None
+            return MarketPrice(
+                price=quotes[name].mark_price, symbol=base_of(name).upper(), venue_name=NAMES[source], market=name,
+                age_seconds=age,
+            )  # fmt: skip
         try:
             market, _ = index.lookup(symbol)
         except UnknownSymbol:

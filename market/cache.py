@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 import json
 import sqlite3
 import time
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple
 
 from core.tiers import TierTable
 
-__all__ = ["CacheConfigError", "MarketCache", "PostgresCache", "Run", "SQLiteCache", "open_cache"]
+__all__ = ["CacheConfigError", "MarketCache", "PostgresCache", "Run", "SQLiteCache", "open_cache", "read_sqlite_tables"]
 
 
 class CacheConfigError(RuntimeError):
@@ -253,6 +254,19 @@ class PostgresCache(MarketCache):
             )
             rows = await cursor.fetchall()
         return [Run(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
+
+
+def read_sqlite_tables(path: str | Path) -> list[TierTable]:
+    """Every table of a SQLite cache, read-only and synchronously (the classic Excel functions); [] if none."""
+    location = Path(path).expanduser()
+    if not location.exists():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{location}?mode=ro", uri=True, timeout=2.0)) as conn:
+            rows = conn.execute("SELECT body FROM market_tables").fetchall()
+    except sqlite3.Error:
+        return []  # not a cache yet, or locked for longer than 2 s: the bundled tables answer
+    return _tables([body for (body,) in rows])
 
 
 def open_cache(location: str) -> MarketCache:

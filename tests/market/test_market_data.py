@@ -214,10 +214,11 @@ async def test_marks_are_shared_for_ten_seconds(make_market, emu):
     assert emu.count("gate") == start + 2 and market.book.mark("gate", "ETH").price == 3_300.0
 
 
-async def test_the_textbook_venue_takes_the_first_venue_with_a_mark(make_market):
+async def test_the_textbook_venue_takes_the_first_venue_with_a_mark(make_market, emu):
     market = make_market()
     await market.start()
     await market.refresh(["bybit"])
+    emu.fault("binance", "503", times=10)  # Binance (first in PRICE_VENUES) has no price to give
     await market.ready(None, "WLD", price=True)
     request = parse_trade("wld 10x 100 long", book=market.book)  # no venue: the textbook formula at Bybit's mark
     assert request.price_source is not None and request.price_source.venue_name == "Bybit"
