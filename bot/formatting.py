@@ -334,7 +334,11 @@ def _quotes_line(label: str, quotes: Sequence[VenueQuote], current: str) -> str 
         parts.append(f"<b>{name} {price}</b>" if quote.venue == current else f"{name} {price}")
     if not parts:
         return None
-    return f"{label}{' · '.join(parts)}"
+    rows = [" · ".join(parts[i : i + _VENUES_PER_LINE]) for i in range(0, len(parts), _VENUES_PER_LINE)]
+    return label + "\n  ".join(rows)  # three venues a line: a phone shows each line whole
+
+
+_VENUES_PER_LINE = 3
 
 
 def _caveat_line(caveat: str) -> str:

@@ -34,8 +34,7 @@ __all__ = [
 
 DEFAULT_VENUE = "textbook"
 DEFAULT_SYMBOL = "BTC"
-DEFAULT_INVERSE_CONTRACT_SIZE = 100.0  # USD per contract (Binance COIN-M BTCUSD)
-COMPARED_VENUES = ("binance", "bybit", "okx", "gate", "bitget", "hyperliquid")
+COMPARED_VENUES = ("binance", "bybit", "okx", "gate", "bitget", "mexc", "hyperliquid")
 _REL_TOL = 1e-6
 EXAMPLE_TRADE = "50000 10x 1000"
 
@@ -43,7 +42,8 @@ EXAMPLE_TRADE = "50000 10x 1000"
 def table_for(request: TradeRequest, venue: Venue, book: TierBook | None = None) -> TierTable:
     """The bracket table that applies: the user's MMR, the venue's flat rate, or the book's table (bundled: none given)."""
     symbol = request.symbol or DEFAULT_SYMBOL
-    cs = request.contract_size or (DEFAULT_INVERSE_CONTRACT_SIZE if request.contract is ContractType.INVERSE else 1)
+    inverse = request.contract is ContractType.INVERSE
+    cs = request.contract_size or (venue.contract_size_usd(symbol) if inverse else 1.0)
     if request.mmr is not None:
         return TierTable.flat(
             request.mmr,
@@ -167,7 +167,7 @@ def calculate(request: TradeRequest, side: Side | None = None, *, book: TierBook
     chosen = side or request.side
     if chosen is None:
         raise InvalidInputError("say long or short", field="side")
-    venue = get_venue(request.venue or DEFAULT_VENUE)
+    venue = get_venue(request.venue or DEFAULT_VENUE).for_contract(request.contract)
     table = table_for(request, venue, book)
     position = resolve_position(request, chosen, table)
     return card(position, request, venue=venue, table=table)

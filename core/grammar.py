@@ -419,10 +419,11 @@ def _entry_from_mark(
     if at_market or lone_number:
         number = merged.pop("entry_price", None) if "entry_price" in fields else None
         if number is not None and not at_market and 0.5 <= number / quote.price <= 2:
+            typed, lev = fmt_num(number).replace(",", ""), fmt_num(merged["leverage"]).replace(",", "")
             raise ParseError(
                 f"is {fmt_num(number)} the entry or the margin? the {symbol} mark is {fmt_num(quote.price)}: type "
-                f"{symbol.lower()} {fmt_num(number)} {fmt_num(merged['leverage'])}x 1000 for an entry with a margin, "
-                f"or {symbol.lower()} {fmt_num(merged['leverage'])}x {fmt_num(number)} @ market for a margin at the mark",
+                f"{symbol.lower()} {typed} {lev}x 1000 for an entry with a margin, "
+                f"or {symbol.lower()} {lev}x {typed} @ market for a margin at the mark",
                 field="entry_price",
             )
         if number is not None:

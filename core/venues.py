@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.enums import FeeModel, MMBasis, Side
+from core.enums import ContractType, FeeModel, MMBasis, Side
 from core.errors import InvalidInputError
 
 __all__ = ["VENUES", "Venue", "get_venue", "round_price"]
@@ -33,6 +33,30 @@ class Venue(BaseModel):
     rounds_to_tick: bool = True
     formula: str
     source: str
+    inverse_contract_usd: dict[str, float] = Field(
+        default_factory=lambda: {"*": 100.0}, description="USD per inverse contract by symbol ('*': the rest)"
+    )
+    inverse_fee_model: FeeModel | None = None  # inverse contracts under other fee rules (Bybit classic)
+    inverse_taker_fee_rate: Annotated[float, Field(ge=0, lt=0.1)] | None = None
+    inverse_formula: str | None = None
+    inverse_source: str | None = None
+
+    def contract_size_usd(self, symbol: str) -> float:
+        """USD per inverse contract for ``symbol`` when no instrument data says otherwise."""
+        return self.inverse_contract_usd.get(symbol.upper(), self.inverse_contract_usd["*"])
+
+    def for_contract(self, contract: ContractType) -> Venue:
+        """The rules for ``contract``: inverse contracts may carry their own fee model, formula and source."""
+        if contract is not ContractType.INVERSE or self.inverse_fee_model is None:
+            return self
+        return self.model_copy(
+            update={
+                "fee_model": self.inverse_fee_model,
+                "taker_fee_rate": self.inverse_taker_fee_rate or self.taker_fee_rate,
+                "formula": self.inverse_formula or self.formula,
+                "source": self.inverse_source or self.source,
+            }
+        )
 
 
 VENUES: dict[str, Venue] = {
@@ -59,6 +83,7 @@ VENUES: dict[str, Venue] = {
             tier_venue="binance",
             formula="USDⓈ-M / COIN-M formula, MM at the liquidation price, brackets with cum, no fees",
             source="https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93",
+            inverse_contract_usd={"BTC": 100.0, "*": 10.0},  # COIN-M exchangeInfo contractSize (MARKET.md)
         ),
         Venue(
             key="bybit",
@@ -69,6 +94,7 @@ VENUES: dict[str, Venue] = {
             tier_venue="bybit",
             formula="Unified account: MM at mark (liquidation) price with mmDeduction; fee to close cancels",
             source="https://www.kbybit.com/en/help-center/article/Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account",
+            inverse_contract_usd={"*": 1.0},  # BTCUSD, ETHUSD: 1 USD a contract
         ),
         Venue(
             key="bybit-classic",
@@ -79,6 +105,11 @@ VENUES: dict[str, Venue] = {
             tier_venue="bybit",
             formula="classic account: LP = EP ∓ (IM − MM)/size, MM at entry",
             source="https://testnet.bybit.com/en-US/help-center/s/article/Liquidation-Price-USDT-Contract",
+            inverse_contract_usd={"*": 1.0},
+            inverse_fee_model=FeeModel.CLOSE_AT_BANKRUPTCY,
+            inverse_taker_fee_rate=0.00075,
+            inverse_formula="classic inverse: MM at entry plus the 0.075 % fee to close at the bankruptcy price",
+            inverse_source="https://help.bybit.com/hc/en-us/articles/360039261334-How-to-calculate-Liquidation-Price-Inverse-Contract-",
         ),
         Venue(
             key="okx",
@@ -89,6 +120,7 @@ VENUES: dict[str, Venue] = {
             tier_venue="okx",
             formula="margin ratio 100 %: taker fee added to the tier MMR, MM at mark",
             source="https://tr.okx.com/help/tier",
+            inverse_contract_usd={"BTC": 100.0, "*": 10.0},  # BTC-USD-SWAP ctVal 100 USD, others 10
         ),
         Venue(
             key="gate",
