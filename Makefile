@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench workbook clean
+.PHONY: run test lint typecheck unit bench workbook data clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ workbook: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## rebuild the bundled tier tables (the offline fallback) from the venues' public APIs
+data: $(STAMP)
+	$(PY) -m bot.cli data snapshot core/tier_tables

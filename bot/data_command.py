@@ -13,16 +13,23 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from core.enums import ContractType
 from core.numbers import fmt_age
 from market.cache import CacheConfigError, open_cache
-from market.catalog import NAMES, SOURCES, urls_from
+from market.catalog import NAMES, SOURCES, URL_VARIABLES, urls_from
 from market.service import MarketData, as_of_now
 from market.sources import Credentials
 
 __all__ = ["data_command"]
 
-_USAGE = "usage: liq data refresh [VENUE…] | liq data status   (venues: " + ", ".join(SOURCES) + ")"
+_USAGE = (
+    "usage: liq data refresh [VENUE…] | liq data status | liq data snapshot DIR [--allow-local]   (venues: "
+    + ", ".join(SOURCES)
+    + ")"
+)
+SNAPSHOT_SYMBOLS = ("BTC", "ETH", "SOL", "XRP", "DOGE", "BNB")  # the bundled fallback: the most traded perpetuals
 
 
 def data_command(args: Sequence[str], location: str | None) -> int:
@@ -42,6 +49,12 @@ def data_command(args: Sequence[str], location: str | None) -> int:
         return asyncio.run(_refresh(location, chosen or list(SOURCES)))
     if sub == "status":
         return asyncio.run(_status(location))
+    if sub == "snapshot":
+        folder = [a for a in args[1:] if not a.startswith("--")]
+        if len(folder) != 1:
+            print(f"liq data snapshot: give the folder to write, like core/tier_tables\n{_USAGE}", file=sys.stderr)
+            return 2
+        return asyncio.run(_snapshot(location, Path(folder[0]), allow_local="--allow-local" in args))
     print(f"liq data: {sub!r} is not a data command\n{_USAGE}", file=sys.stderr)
     return 2
 
@@ -107,3 +120,48 @@ async def _status(location: str) -> int:
 
 def _age(seconds: float) -> str:
     return fmt_age(max(0.0, seconds))
+
+
+async def _snapshot(location: str, folder: Path, *, allow_local: bool) -> int:
+    """Refresh every venue, then write the most traded symbols' tables as the bundled fallback in ``folder``.
+
+    Each file names its endpoint, base URL and ``as_of``. A venue that fails keeps its files as they
+    were. Data from a local address (an emulator, a test) is refused unless ``--allow-local``: the
+    snapshot ships with the product and must come from the venues themselves.
+    """
+    urls = urls_from(dict(os.environ))
+    local = sorted(k for k, url in urls.items() if "127.0.0.1" in url or "localhost" in url)
+    if local and not allow_local:
+        names = ", ".join(URL_VARIABLES[k] for k in local)
+        print(f"liq data snapshot: {names} point at a local address; the snapshot ships with the product, so it "
+              "is written only from the venues (add --allow-local for a test)", file=sys.stderr)  # fmt: skip
+        return 2
+    market = _market(location)
+    await market.start()
+    try:
+        outcomes = await market.refresh()
+    finally:
+        await market.close()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for outcome in outcomes:
+        if not outcome.ok:
+            print(f"{NAMES.get(outcome.source, outcome.source):<15} FAILED: {outcome.note}; its bundled files are kept")
+            continue
+        venue = "binance" if outcome.source.startswith("binance") else outcome.source
+        contract = ContractType.INVERSE if outcome.source == "binance-coinm" else ContractType.LINEAR
+        for symbol in SNAPSHOT_SYMBOLS:
+            if not market.book.knows(venue, symbol, contract):
+                continue
+            table = market.book.table(venue, symbol, contract)
+            base = urls[
+                "binance-web" if outcome.source.startswith("binance") and "website" in table.source else outcome.source
+            ]
+            table = table.model_copy(update={"source": f"{table.source} at {base}", "notes": "written by make data"})
+            kind = "_coinm" if contract is ContractType.INVERSE else ""
+            path = folder / f"{venue}{kind}_{table.market}.json"
+            path.write_text(table.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            written += 1
+        print(f"{NAMES.get(outcome.source, outcome.source):<15} written as of {outcome.as_of}")
+    print(f"{written} tables in {folder}")
+    return 0 if all(o.ok for o in outcomes) else 1

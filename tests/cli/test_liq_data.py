@@ -65,3 +65,18 @@ def test_a_live_trade_from_the_terminal_names_its_data(exchange, tmp_path):
     assert answer.returncode == 0, answer.stdout
     assert "Entry 3,187.35 · margin 500 USDT" in answer.stdout
     assert re.search(r"📡 Bybit ETHUSDT tiers as of .* · mark 3,187.35 \(\d s ago\)", answer.stdout)
+
+
+def test_snapshot_writes_dated_sourced_tables_and_refuses_local_data_by_default(exchange, tmp_path):
+    from core.tiers import TierTable
+
+    folder = tmp_path / "tier_tables"
+    refused = liq(["data", "snapshot", str(folder)], exchange, tmp_path)
+    assert refused.returncode == 2 and "point at a local address" in refused.stderr and not folder.exists()
+    written = liq(["data", "snapshot", str(folder), "--allow-local"], exchange, tmp_path)
+    assert written.returncode == 0, written.stdout + written.stderr
+    files = sorted(p.name for p in folder.glob("*.json"))
+    assert "gate_DOGE_USDT.json" in files and "binance_coinm_BTCUSD.json" in files and "hyperliquid_BTC.json" in files
+    table = TierTable.model_validate_json((folder / "okx_ETH-USDT.json").read_text())
+    assert table.source.startswith("OKX GET /api/v5/public/position-tiers at http://127.0.0.1:")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", table.as_of)
