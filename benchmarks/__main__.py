@@ -26,6 +26,7 @@ MODULES = (
     "benchmarks.bench_review",
     "benchmarks.bench_review_bot",
     "benchmarks.bench_parsers",
+    "benchmarks.bench_market",
 )
 
 

@@ -52,7 +52,7 @@ class BundledBook:
 
     def symbols(self) -> Collection[str]:
         """The snapshot's symbols."""
-        return frozenset(t.symbol for t in bundled_tier_tables())
+        return _bundled_symbols()
 
 
 BUNDLED = BundledBook()
@@ -73,6 +73,11 @@ def bundled_tier_tables() -> tuple[TierTable, ...]:
         if entry.name.endswith(".json")
     ]
     return tuple(sorted(tables, key=lambda t: (t.venue, t.contract.value, t.symbol)))
+
+
+@cache
+def _bundled_symbols() -> frozenset[str]:
+    return frozenset(t.symbol for t in bundled_tier_tables())
 
 
 @cache

@@ -138,13 +138,8 @@ class MarketData:
         core_venue = venue or "textbook"
         source = source_of(core_venue, contract) if core_venue in CORE_VENUE.values() else None
         venue_key = CORE_VENUE.get(source or "", "")
-        if (
-            source
-            and symbol
-            and self.book.has_tables(venue_key, contract)
-            and not self.book.knows(venue_key, symbol, contract)
-        ):
-            await self._unknown(source, symbol)
+        if source and symbol and not self.book.knows(venue_key, symbol, contract):
+            await self._unknown(source, symbol)  # not fetched yet, or newly listed: one refresh a minute
         if price:
             for candidate in [source] if source is not None else list(PRICE_VENUES):
                 await self.prices(candidate)

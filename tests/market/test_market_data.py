@@ -184,15 +184,16 @@ async def test_an_unknown_symbol_refreshes_its_venue_at_most_once_a_minute(make_
 
 
 async def test_an_unknown_okx_or_bitget_symbol_fetches_just_that_family(make_market, emu):
-    market = make_market()
+    now = [1_800_000_000.0]
+    market = make_market(clock=lambda: now[0])
     await market.start()
-    await market.ready("okx", "DOGE", price=False)  # nothing cached: the bundled snapshot, no refresh yet
-    assert emu.count("okx") == 0
-    await market.refresh(["okx"], only=["BTC"])
-    assert market.book.count()[("okx", ContractType.LINEAR)] == 1
-    await market.ready("okx", "DOGE", price=False)
-    assert market.book.knows("okx", "DOGE")
-    assert [p for v, p in emu.paths if v == "okx"].count("/api/v5/public/position-tiers") == 2  # BTC, then DOGE
+    await market.ready("okx", "DOGE", price=False)  # nothing cached yet: DOGE's family only
+    assert market.book.count()[("okx", ContractType.LINEAR)] == 1 and market.book.knows("okx", "DOGE")
+    now[0] += 61
+    await market.ready("okx", "XRP", price=False)
+    assert market.book.knows("okx", "XRP") and market.book.count()[("okx", ContractType.LINEAR)] == 2
+    tiers = [q for v, q in emu.paths if v == "okx" and q == "/api/v5/public/position-tiers"]
+    assert len(tiers) == 2  # DOGE, then XRP: one family per unknown symbol, never the whole venue
 
 
 async def test_marks_are_shared_for_ten_seconds(make_market, emu):
