@@ -75,7 +75,7 @@ _NUMBER = re.compile(
 _LEVERAGE = re.compile(r"^(?:x(?P<a>[+-]?[\d.,]+)|(?P<b>[+-]?[\d.,]+)x)$", re.IGNORECASE)
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 _SYMBOL = re.compile(
-    r"^[#$]?(?P<base>(?:1000|1M)?[A-Za-z][A-Za-z0-9]{1,11}?)(?:[/_-]?(?:USDT|USDC|USD|PERP|SWAP))*$", re.IGNORECASE
+    r"^[#$]?(?P<base>(?:1000|1M|\d)?[A-Za-z][A-Za-z0-9]{0,11}?)(?:[/_-]?(?:USDT|USDC|USD|PERP|SWAP))*$", re.IGNORECASE
 )
 _MARKET_WORDS = frozenset({"market", "now", "mkt", "current"})  # "@ market": the entry is the live mark
 KNOWN_SYMBOLS = frozenset(
@@ -580,6 +580,8 @@ def _symbol(token: str, *, labelled: bool = False, known: Collection[str] = ()) 
         return None
     base = match.group("base").upper()
     bare = token.upper().lstrip("#$") == base
+    if len(base) == 1 and not token.startswith(("#", "$")):
+        return None  # one-letter tickers (G, T) only as #G: a lone letter is too easily something else
     listed = base in KNOWN_SYMBOLS or base in known or base.startswith(("1000", "1M"))
     if bare and not labelled and not listed and not token.startswith(("#", "$")):
         return None

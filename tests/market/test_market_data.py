@@ -405,3 +405,23 @@ def test_every_source_has_a_url_variable_and_a_venue():
 
     assert set(SOURCES) <= set(URL_VARIABLES) and all(CORE_VENUE[s] in VENUES for s in SOURCES)
     assert MarginMode.ISOLATED  # the trades above are isolated: the residual is the isolated condition
+
+
+async def test_no_listed_symbol_is_refused_for_lack_of_data(make_market):
+    """Every perpetual each venue lists gets a table, a mark and an answer (a small trade at the mark)."""
+    market = make_market()
+    await market.start()
+    await market.refresh()
+    for source in SOURCES:
+        await market.prices(source)
+    answered = 0
+    for (venue, contract), tables in market.book._tables.items():
+        for table in tables.values():
+            mark = market.book.mark(venue, table.symbol, contract)
+            assert mark is not None, (venue, table.market)
+            inverse = " inverse" if contract is ContractType.INVERSE else ""
+            margin = "0.01" if contract is ContractType.INVERSE else "10"
+            request = parse_trade(f"#{table.symbol} 2x {margin} long {venue}{inverse} @ market", book=market.book)
+            assert calculate(request, book=market.book).liquidation_price is not None
+            answered += 1
+    assert answered == sum(market.book.count().values()) > 500
