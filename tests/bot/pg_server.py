@@ -92,3 +92,27 @@ def pg_server() -> Iterator[PgServer]:
         with suppress(subprocess.CalledProcessError):
             server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def server_or_skip() -> Iterator[PgServer]:
+    """A server for a test module, or the test skipped with the reason (failed where ``.ci/run`` requires one)."""
+    import pytest
+
+    reason = missing_reason()
+    if reason is not None:
+        if os.environ.get("LIQCALC_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with pg_server() as server:
+        yield server
+
+
+def clean_url(server: PgServer, *tables: str) -> str:
+    """The server's URL, after dropping ``tables`` (each test starts empty)."""
+    import psycopg
+
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        for table in tables:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+    return server.url

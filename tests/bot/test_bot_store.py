@@ -9,7 +9,6 @@ installs them and sets ``LIQCALC_REQUIRE_POSTGRES=1``).
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import textwrap
 
 import pytest
 from botharness import PRIVATE, ROOT, ask, running_bot, settings_for
-from pg_server import missing_reason, pg_server
+from pg_server import clean_url, server_or_skip
 
 from bot.store import ChatSettings, PostgresStore, Scope, SQLiteStore, StoreConfigError, open_store
 from core.enums import MarginMode
@@ -26,23 +25,14 @@ from core.enums import MarginMode
 @pytest.fixture(scope="module")
 def postgres():
     """One PostgreSQL server for this module's tests."""
-    reason = missing_reason()
-    if reason is not None:
-        if os.environ.get("LIQCALC_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with pg_server() as server:
+    with server_or_skip() as server:
         yield server
 
 
 @pytest.fixture
 def postgres_url(postgres):
     """A clean settings table on the module's server."""
-    import psycopg
-
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS liqcalc_settings")
-    return postgres.url
+    return clean_url(postgres, "liqcalc_settings")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -7,34 +7,23 @@ success when an attempt fails, and hand the tables back validated (Hyperliquid's
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
 
 from core.tiers import Tier, TierTable
 from market.cache import PostgresCache, Run, SQLiteCache, open_cache
-from tests.bot.pg_server import missing_reason, pg_server
+from tests.bot.pg_server import clean_url, server_or_skip
 
 
 @pytest.fixture(scope="module")
 def postgres():
-    reason = missing_reason()
-    if reason is not None:
-        if os.environ.get("LIQCALC_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with pg_server() as server:
+    with server_or_skip() as server:
         yield server
 
 
 @pytest.fixture
 def postgres_url(postgres):
-    import psycopg
-
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS market_tables")
-        conn.execute("DROP TABLE IF EXISTS market_runs")
-    return postgres.url
+    return clean_url(postgres, "market_tables", "market_runs")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
