@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks._exchange import exchange_env
+
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = 10_000
 USERS = 1_000
@@ -82,7 +84,7 @@ async def _handler_times(token: str, base_url: str, db: Path) -> list[float]:
 
     settings = BotSettings(
         token=token, api_base_url=base_url, db=str(db), user_rate_limit=0, telegram_overall_rate=0,
-        telegram_group_rate=0,
+        telegram_group_rate=0, market_db="off",  # the handlers' time; market data: bench_market, _load
     )  # fmt: skip
     application = build_application(settings)
     times: list[float] = []
@@ -142,6 +144,7 @@ def _load(emu, db: Path, log: Path) -> tuple[float, int, float, int]:  # type: i
         LIQCALC_TELEGRAM_OVERALL_RATE="0", LIQCALC_TELEGRAM_GROUP_RATE="0", LIQCALC_USER_RATE_LIMIT="0",
         LIQCALC_LOG_LEVEL="WARNING", PTB_TIMEDELTA="1", PYTHONPATH=str(ROOT),
     )  # fmt: skip
+    env.update(exchange_env())  # as in production: market data refreshed at start, from the exchange emulator
     env.update(EXTRA_ENV)
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks._exchange import exchange_env
 from benchmarks.bench_bot import ROOT, _emulator, _rss_mb
 
 COMMANDS = 10_000
@@ -53,6 +54,7 @@ def _run(folder: Path, **extra_env: str) -> tuple[float, float, int]:
         LIQCALC_TELEGRAM_OVERALL_RATE="0", LIQCALC_TELEGRAM_GROUP_RATE="0", LIQCALC_USER_RATE_LIMIT="0",
         LIQCALC_LOG_LEVEL="WARNING", PTB_TIMEDELTA="1", PYTHONPATH=str(ROOT), LIQCALC_CONNECTION_POOL="4",
     )  # fmt: skip
+    env.update(exchange_env())  # as in production: the market data (every venue's tables) in memory
     env.update(extra_env)
     log = folder / "bot.log"
     with log.open("wb") as out:

@@ -71,7 +71,7 @@ async def _liq_under_charts(token: str, base_url: str, db: Path) -> tuple[list[f
 
     settings = BotSettings(
         token=token, api_base_url=base_url, db=str(db), user_rate_limit=0, telegram_overall_rate=0,
-        telegram_group_rate=0,
+        telegram_group_rate=0, market_db="off",  # the review handlers' time; market data: bench_market
     )  # fmt: skip
     application = build_application(settings)
     texts = _calls()

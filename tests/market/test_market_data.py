@@ -237,6 +237,9 @@ async def test_one_number_near_the_mark_is_asked_not_guessed(make_market):
         parse_trade("eth 20x 3000 long bybit", book=market.book)
     at_market = parse_trade("eth 20x 3000 long bybit @ market", book=market.book)
     assert at_market.margin == 3_000 and at_market.entry_price == 3_187.35
+    for text in ("eth 20x 1000 @ market bybit", "eth 20x 1000 @market bybit", "eth 20x 1000 now bybit"):
+        request = parse_trade(text, book=market.book)
+        assert (request.margin, request.quantity, request.entry_price) == (1_000, None, 3_187.35), text
     far = parse_trade("eth 20x 500 long bybit", book=market.book)
     assert far.margin == 500 and far.entry_price == 3_187.35
 
