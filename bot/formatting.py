@@ -298,7 +298,9 @@ def _data_line(result: LiquidationResult, now: float | None) -> str | None:
     tier = result.tier
     as_of = tier.as_of if tier is not None else ""
     market = (tier.market if tier is not None else "") or result.symbol
-    line = data_line(result.venue_name, market, as_of, result.price_source, now=time.time() if now is None else now)
+    source = tier.source if tier is not None else ""
+    moment = time.time() if now is None else now
+    line = data_line(result.venue_name, market, as_of, result.price_source, now=moment, source=source)
     if line is None:
         return None
     return esc(line) if line.startswith("⚠️") else f"📡 {esc(line)}"

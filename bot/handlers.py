@@ -125,11 +125,11 @@ async def market_book(context: Context, text: str, defaults: Mapping[str, object
     merged = {**defaults, **fields}
     venue, symbol = merged.get("venue"), merged.get("symbol") or DEFAULT_SYMBOL
     contract = ContractType(merged.get("contract", ContractType.LINEAR))
+    venue_key, price = (str(venue) if venue else None), wants_live_price(fields)
+    if market.has_what_it_needs(venue_key, str(symbol), contract, price=price):
+        return market.book  # the common case: nothing to fetch, no task to wait on
     try:
-        await asyncio.wait_for(
-            market.ready(str(venue) if venue else None, str(symbol), contract, price=wants_live_price(fields)),
-            READY_SECONDS,
-        )
+        await asyncio.wait_for(market.ready(venue_key, str(symbol), contract, price=price), READY_SECONDS)
     except TimeoutError:
         _logger.warning("market data: not ready in %.0f s for %r; answering from what is cached", READY_SECONDS, text)
     return market.book

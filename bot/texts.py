@@ -39,7 +39,8 @@ class Command(NamedTuple):
 TRADE_WORDS = (
     "Words in any order: entry price first, then margin; <code>10x</code> leverage; "
     "<code>long</code>/<code>short</code>; <code>iso</code>/<code>cross</code>; a venue "
-    "(<code>binance</code>, <code>bybit</code>, <code>okx</code>, <code>gate</code>, <code>hl</code>); "
+    "(<code>binance</code>, <code>bybit</code>, <code>okx</code>, <code>gate</code>, <code>bitget</code>, "
+    "<code>mexc</code>, <code>hl</code>); "
     "a symbol (<code>ETH</code>); labels <code>qty</code>, <code>bal</code>, <code>add</code>, "
     "<code>mark</code>, <code>sl</code>, <code>mmr 0.4%</code>, <code>fee 0.05%</code>. Numbers take "
     "<code>k</code>/<code>m</code>, <code>$</code> and <code>usdt</code>; <code>97 000</code> is one number. "
@@ -61,7 +62,9 @@ COMMANDS: tuple[Command, ...] = (
         "/liq <entry> <leverage>x <margin> [long|short] [iso|cross bal <wallet>] [venue] [symbol]",
         "/liq 50000 10x 1000 isolated",
         "Liquidation and bankruptcy price, distance, margin at risk and the tier used. No side: "
-        "long and short together. Under it, the same trade on each venue's rules.",
+        "long and short together. Under it, the same trade on each venue's rules. No entry "
+        "(<code>/liq eth 20x 500 long bybit</code>, or <code>@ market</code>): the venue's live mark. "
+        "The 📡 line names the table and mark used and how old they are.",
     ),
     Command(
         "compare",

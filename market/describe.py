@@ -31,12 +31,23 @@ def table_age_days(as_of: str, now: float) -> float | None:
     return max(0.0, (now - moment.timestamp()) / 86_400)
 
 
-def data_line(venue_name: str, market: str, as_of: str, mark: MarketPrice | None, *, now: float) -> str | None:
-    """``Bybit ETHUSDT tiers as of … · mark 3,187.35 (8 s ago)``; a warning first when the table is old."""
+_SOURCE_LABELS = (("website calculator", " (website brackets, keyless)"), ("GET /fapi/v1/leverageBracket", " (signed API)"),
+                  ("GET /dapi/v2/leverageBracket", " (signed API)"))  # fmt: skip
+
+
+def data_line(
+    venue_name: str, market: str, as_of: str, mark: MarketPrice | None, *, now: float, source: str = ""
+) -> str | None:
+    """``Bybit ETHUSDT tiers as of … · mark 3,187.35 (8 s ago)``; a warning first when the table is old.
+
+    ``source``: the table's; where a venue has two (Binance: the website's keyless brackets or the
+    signed API), the line says which.
+    """
     parts = []
     if as_of:
         age = table_age_days(as_of, now)
-        text = f"{venue_name} {market} tiers as of {as_of}".replace("  ", " ")
+        label = next((text for key, text in _SOURCE_LABELS if key in source), "")
+        text = f"{venue_name} {market} tiers{label} as of {as_of}".replace("  ", " ")
         if age is not None and age > STALE_DAYS:
             text = f"⚠️ {text}, {age:.0f} days old: check the exchange for changes"
         parts.append(text)

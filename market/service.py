@@ -128,6 +128,17 @@ class MarketData:
 
     # --- on demand -----------------------------------------------------------------------------------
 
+    def has_what_it_needs(
+        self, venue: str | None, symbol: str | None, contract: ContractType = ContractType.LINEAR, *, price: bool
+    ) -> bool:
+        """Whether :meth:`ready` would fetch nothing (a trade with an entry on a symbol the book lists)."""
+        if price:
+            return False
+        core_venue = venue or "textbook"
+        if core_venue not in CORE_VENUE.values() or not symbol:
+            return True
+        return self.book.knows(CORE_VENUE[source_of(core_venue, contract)], symbol, contract)
+
     async def ready(
         self, venue: str | None, symbol: str | None, contract: ContractType = ContractType.LINEAR, *, price: bool
     ) -> None:

@@ -370,7 +370,13 @@ async def test_binance_signed_brackets_with_an_operator_key(make_market, emu):
     keyless = make_market()
     await keyless.start()
     await keyless.refresh(["binance"])
-    assert "website calculator" in keyless.book.table("binance", "DOGE").source
+    web = keyless.book.table("binance", "DOGE")
+    assert "website calculator" in web.source
+    signed = market.book.table("binance", "DOGE")
+    # each answer says which Binance source it used
+    assert "(signed API) as of" in data_line("Binance", signed.market, signed.as_of, None, now=0, source=signed.source)
+    line = data_line("Binance", web.market, web.as_of, None, now=0, source=web.source)
+    assert line == f"Binance DOGEUSDT tiers (website brackets, keyless) as of {web.as_of}"
 
 
 async def test_okx_tiers_count_contracts_and_are_not_marginal(make_market, emu):
