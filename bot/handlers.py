@@ -289,7 +289,7 @@ async def cross(update: Update, context: Context) -> None:
 async def dca(update: Update, context: Context) -> None:
     """Answer ``/dca 10x long; 0.1 @ 50000; 0.1 @ 48000`` with the ladder, step by step."""
     plan = parse_dca(_args(update), defaults=await chat_defaults(update, context))
-    steps = dca_ladder(plan.request, plan.fills)
+    steps = dca_ladder(plan.request, plan.fills, book=context.bot_data.book)
     venue = get_venue(plan.request.venue or DEFAULT_VENUE)
     symbol = plan.request.symbol or DEFAULT_SYMBOL
     valued = "$" in _args(update) or "€" in _args(update)

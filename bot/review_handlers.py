@@ -217,6 +217,7 @@ async def _send_review(
         account_balance=parsed.balance if parsed.balance is not None else defaults.get("wallet_balance"),
         margin=parsed.margin,
         taker_fee_rate=defaults.get("taker_fee_rate"),
+        book=context.bot_data.book,
         **({"risk_limit": parsed.risk_limit} if parsed.risk_limit is not None else {}),
     )
     card = review_card.review_card(report)

@@ -24,6 +24,7 @@ from core.enums import ContractType, MarginMode, Side
 from core.errors import InvalidInputError
 from core.liquidation import _check_positive
 from core.models import MAX_DCA_FILLS, TradeRequest
+from core.tier_data import TierBook
 
 __all__ = ["DcaStep", "dca_ladder"]
 
@@ -47,7 +48,11 @@ class DcaStep(BaseModel):
 
 
 def dca_ladder(
-    request: TradeRequest, fills: Sequence[tuple[float, float]], side: Side | None = None
+    request: TradeRequest,
+    fills: Sequence[tuple[float, float]],
+    side: Side | None = None,
+    *,
+    book: TierBook | None = None,
 ) -> tuple[DcaStep, ...]:
     """Average entry, margin and liquidation price after each add of an isolated DCA ladder.
 
@@ -87,6 +92,7 @@ def dca_ladder(
         result = calculate(
             request.with_changes(entry_price=avg, quantity=total, margin=margin, notional=None, leverage=None),
             chosen,
+            book=book,
         )
         liquidation = result.liquidation_price
         beyond = previous_liquidation is not None and (

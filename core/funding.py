@@ -14,6 +14,7 @@ from core.calculator import DEFAULT_VENUE, calculate, card, resolve_position, ta
 from core.enums import MarginMode, Side
 from core.errors import InvalidInputError
 from core.models import LiquidationResult, TradeRequest
+from core.tier_data import TierBook
 from core.venues import get_venue
 
 __all__ = ["funding_paid", "liquidation_after_funding", "periods_until_liquidation"]
@@ -29,7 +30,7 @@ def funding_paid(side: Side, notional: float, funding_rate: float, periods: floa
 
 
 def liquidation_after_funding(
-    request: TradeRequest, side: Side, funding_rate: float, periods: float
+    request: TradeRequest, side: Side, funding_rate: float, periods: float, *, book: TierBook | None = None
 ) -> LiquidationResult:
     """The answer card after ``periods`` funding payments at ``funding_rate`` (isolated, flat market).
 
@@ -37,8 +38,8 @@ def liquidation_after_funding(
         InvalidInputError: cross mode, a negative period count or a rate outside ±1 %.
     """
     _check(request, funding_rate, periods)
-    venue = get_venue(request.venue or DEFAULT_VENUE)
-    table = table_for(request, venue)
+    venue = get_venue(request.venue or DEFAULT_VENUE).for_contract(request.contract)
+    table = table_for(request, venue, book)
     position = resolve_position(request, side, table)
     paid = funding_paid(side, position.notional_settle, funding_rate, periods)
     # a wallet emptied by funding keeps a token balance: the card then shows "already liquidated"
@@ -46,7 +47,9 @@ def liquidation_after_funding(
     return card(position.model_copy(update={"wallet_balance": wallet}), request, venue=venue, table=table)
 
 
-def periods_until_liquidation(request: TradeRequest, side: Side, funding_rate: float) -> float | None:
+def periods_until_liquidation(
+    request: TradeRequest, side: Side, funding_rate: float, *, book: TierBook | None = None
+) -> float | None:
     """Funding periods until a flat market liquidates the isolated position, or None if it never does.
 
     Formula:
@@ -58,7 +61,7 @@ def periods_until_liquidation(request: TradeRequest, side: Side, funding_rate: f
     90.0
     """
     _check(request, funding_rate, 0)
-    now = calculate(request, side)
+    now = calculate(request, side, book=book)
     per_period = funding_paid(side, now.position.notional_settle, funding_rate, 1)
     if per_period <= 0:
         return None

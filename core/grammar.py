@@ -274,8 +274,11 @@ def parse_trade_fields(text: str, *, known_symbols: Collection[str] = (), allow_
         elif _LEVERAGE.match(token) and not _NUMBER.match(token):
             _set(fields, "leverage", _leverage(token), token)
         elif _NUMBER.match(token) or re.fullmatch(r"\d+,\d{1,2}", token):
-            at_follows = i < len(tokens) and tokens[i] == "@" and tokens[i + 1 : i + 2] != [] and (
-                tokens[i + 1].lower() not in _MARKET_WORDS
+            at_follows = (
+                i < len(tokens)
+                and tokens[i] == "@"
+                and tokens[i + 1 : i + 2] != []
+                and (tokens[i + 1].lower() not in _MARKET_WORDS)
             )  # "1000 @ market": the margin at the mark, not 1,000 coins
             # 0.5 @ 60000 is a quantity; $30000 @ 60000 is its value in quote currency
             sized = "notional" if token[0] in "$€" else "quantity"

@@ -21,6 +21,7 @@ from core.liquidation import _check_fee
 from core.models import LiquidationResult, TradeRequest
 from core.numbers import fmt_num, fmt_percent
 from core.sizing import DEFAULT_BUFFER, StopCheck, max_safe_leverage, position_size, stop_check, whole_leverage
+from core.tier_data import TierBook
 from core.trade_call import TradeCall
 from core.venues import get_venue
 
@@ -96,6 +97,7 @@ def review_call(
     liquidation_warning: float = DEFAULT_LIQ_WARNING,
     taker_fee_rate: float | None = None,
     buffer_fraction: float = DEFAULT_BUFFER,
+    book: TierBook | None = None,
 ) -> CallReview:
     """Review a trade call on a venue's rules for an account.
 
@@ -137,20 +139,20 @@ def review_call(
         symbol=call.symbol,
         taker_fee_rate=taker_fee_rate,
     )
-    base, table_note = _with_table(base)
+    base, table_note = _with_table(base, book)
     if table_note:
         notes.append(table_note)
-    capped = _venue_leverage_cap(base)
+    capped = _venue_leverage_cap(base, book)
     if capped is not None:
         notes.append(
             f"{fmt_num(leverage)}x is above {rules.name}'s {fmt_num(capped)}x maximum for this size: reviewed at {fmt_num(capped)}x"
         )
         leverage = capped
         base = base.with_changes(leverage=capped)
-    isolated = calculate(base)
+    isolated = calculate(base, book=book)
     cross = None
     if account_balance is not None and account_balance >= (isolated.position.initial_margin or 0.0):
-        cross = calculate(base.with_changes(margin_mode=MarginMode.CROSS, wallet_balance=account_balance))
+        cross = calculate(base.with_changes(margin_mode=MarginMode.CROSS, wallet_balance=account_balance), book=book)
     elif account_balance is not None:
         notes.append("the account is smaller than the margin: cross not reviewed")
 
@@ -178,12 +180,12 @@ def review_call(
             entry,
             stop,
             quantity=quantity,
-            table=table_for(base, rules),
+            table=table_for(base, rules, book),
             venue=rules,
             taker_fee_rate=taker_fee_rate,
             buffer_fraction=buffer_fraction,
         )
-    entry_ladder = _entry_ladder(call, base, quantity * entry)
+    entry_ladder = _entry_ladder(call, base, quantity * entry, book)
     if taker_fee_rate:
         notes.append(f"risk at the stop includes the taker fee {fmt_percent(taker_fee_rate)} on both fills")
     warnings = _warnings(call, isolated, vs_iso, risk_fraction, risk_limit, liquidation_warning, safe, leverage, sizing)
@@ -220,7 +222,7 @@ def review_call(
     )
 
 
-def _entry_ladder(call: TradeCall, base: TradeRequest, notional: float) -> tuple[DcaStep, ...]:
+def _entry_ladder(call: TradeCall, base: TradeRequest, notional: float, book: TierBook | None) -> tuple[DcaStep, ...]:
     """The isolated position after each entry fills, in the order price reaches them; ``()`` for one entry.
 
     The reviewed notional is split equally over the entries (as signal bots like Cornix do by
@@ -231,7 +233,8 @@ def _entry_ladder(call: TradeCall, base: TradeRequest, notional: float) -> tuple
         return ()
     fills = [(price, notional / len(prices) / price) for price in prices]
     try:
-        return dca_ladder(base.with_changes(entry_price=prices[0], quantity=fills[0][1]), fills, call.side)
+        start = base.with_changes(entry_price=prices[0], quantity=fills[0][1])
+        return dca_ladder(start, fills, call.side, book=book)
     except CoreError:
         return ()  # a step the venue would refuse (bracket leverage): the averaged review stands
 
@@ -275,20 +278,20 @@ def _partial_fill_warning(call: TradeCall, ladder: tuple[DcaStep, ...]) -> Revie
     return None
 
 
-def _venue_leverage_cap(request: TradeRequest) -> float | None:
+def _venue_leverage_cap(request: TradeRequest, book: TierBook | None) -> float | None:
     """The bracket's maximum leverage when the request exceeds it (the exchange would refuse the order)."""
     rules = get_venue(request.venue or DEFAULT_VENUE)
-    table = table_for(request, rules)
+    table = table_for(request, rules, book)
     tier = table.tier_at(request.quantity or 0.0, request.entry_price, clamp=True)
     leverage = request.leverage or 0.0
     return tier.max_leverage if leverage > tier.max_leverage * (1 + 1e-12) else None
 
 
-def _with_table(request: TradeRequest) -> tuple[TradeRequest, str | None]:
+def _with_table(request: TradeRequest, book: TierBook | None) -> tuple[TradeRequest, str | None]:
     """The request as is, or with the venue's flat rate when the venue has no table for the symbol."""
     rules = get_venue(request.venue or DEFAULT_VENUE)
     try:
-        table_for(request, rules)
+        table_for(request, rules, book)
     except TierNotFoundError:
         fallback = request.with_changes(mmr=rules.flat_mmr)
         return (

@@ -926,7 +926,7 @@ def funding_prices(rate: Any, periods: Any, values: Sequence[Any]) -> Grid:
         request = _request(*trade)
         if request.side is None:
             raise InvalidInputError("side is empty; type long or short (or L / S)", field="side")
-        card = liquidation_after_funding(request, request.side, rate_value or 0.0, count)
+        card = liquidation_after_funding(request, request.side, rate_value or 0.0, count, book=market_book())
         return _pick_price(card)
 
     return cells(after, [("funding_rate", rate, FUNDING_RATE), ("periods", periods, PERIODS), *_trade_specs(values)])

@@ -30,6 +30,7 @@ from excel_addin._cells import (
     grid,
     one_row,
 )
+from excel_addin._market import book as market_book
 
 __all__ = ["DCA_HEADER", "LIQUIDATED_BEFORE_ADD", "dca_table"]
 
@@ -61,7 +62,7 @@ def dca_table(
             first_price, lev, None, chosen, MarginMode.ISOLATED, venue_key, symbol_text, mmr_value, None,
             first_quantity,
         )  # fmt: skip
-        steps = dca_ladder(request, fills, chosen)
+        steps = dca_ladder(request, fills, chosen, book=market_book())
     except (CoreError, ValidationError) as exc:
         return [[error_text(exc)]]
     table: Grid = [list(DCA_HEADER)]

@@ -55,6 +55,7 @@ from excel_addin._cells import (
     grid,
     one_row,
 )
+from excel_addin._market import book as market_book
 
 __all__ = ["NO_STOP", "review_table"]
 
@@ -76,7 +77,7 @@ def review_table(call_text: Any, venue: Any, balance: Any, margin: Any, risk_lim
         options = {} if limit is None else {"risk_limit": limit}  # empty: the core's default (2 %)
         review = review_call(
             parse_trade_call(text), venue=venue_key, account_balance=account, margin=margin_value,
-            taker_fee_rate=fee_rate, **options,
+            taker_fee_rate=fee_rate, book=market_book(), **options,
         )  # fmt: skip
     except (CoreError, ValidationError) as exc:
         return [[error_text(exc)]]

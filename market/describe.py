@@ -31,8 +31,9 @@ def table_age_days(as_of: str, now: float) -> float | None:
     return max(0.0, (now - moment.timestamp()) / 86_400)
 
 
-_SOURCE_LABELS = (("website calculator", " (website brackets, keyless)"), ("GET /fapi/v1/leverageBracket", " (signed API)"),
-                  ("GET /dapi/v2/leverageBracket", " (signed API)"))  # fmt: skip
+_SOURCE_LABELS = (("Binance website calculator", " (website brackets, keyless)"),
+                  ("Binance GET /fapi/v1/leverageBracket", " (signed API)"),
+                  ("Binance GET /dapi/v2/leverageBracket", " (signed API)"))  # fmt: skip
 
 
 def data_line(
@@ -46,7 +47,7 @@ def data_line(
     parts = []
     if as_of:
         age = table_age_days(as_of, now)
-        label = next((text for key, text in _SOURCE_LABELS if key in source), "")
+        label = next((text for key, text in _SOURCE_LABELS if source.startswith(key)), "")
         text = f"{venue_name} {market} tiers{label} as of {as_of}".replace("  ", " ")
         if age is not None and age > STALE_DAYS:
             text = f"⚠️ {text}, {age:.0f} days old: check the exchange for changes"

@@ -434,3 +434,22 @@ async def test_no_listed_symbol_is_refused_for_lack_of_data(make_market):
             assert calculate(request, book=market.book).liquidation_price is not None
             answered += 1
     assert answered == sum(market.book.count().values()) > 500
+
+
+async def test_dca_review_and_funding_use_the_fetched_tables(make_market):
+    """The other commands take the same book: a symbol only the fetched tables have is answered."""
+    from core import dca_ladder, parse_trade_call, review_call
+    from core.funding import liquidation_after_funding
+
+    market = make_market()
+    await market.start()
+    await market.refresh(["gate"])
+    request = TradeRequest(entry_price=0.15, quantity=20_000, leverage=10, side="long", venue="gate", symbol="DOGE")
+    with pytest.raises(TierNotFoundError):
+        dca_ladder(request, [(0.15, 20_000), (0.14, 20_000)])  # the bundled snapshot has no Gate table
+    steps = dca_ladder(request, [(0.15, 20_000), (0.14, 20_000)], book=market.book)
+    assert len(steps) == 2 and steps[-1].liquidation_price is not None
+    review = review_call(parse_trade_call("DOGE long 0.15 10x SL 0.14 TP 0.17"), venue="gate", book=market.book)
+    assert review.isolated.tier is not None and review.isolated.tier.source.startswith("Gate GET")
+    drifted = liquidation_after_funding(request, Side.LONG, 0.0001, 21, book=market.book)
+    assert drifted.tier is not None and drifted.tier.source.startswith("Gate GET")
