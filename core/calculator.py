@@ -360,6 +360,10 @@ def _caveat(venue: Venue, table: TierTable, position: Position, taker: float, un
         parts.append(f"brackets of {table.as_of}")
     if position.margin_mode is MarginMode.CROSS:
         parts.append("other positions not counted")
+    if table.margin_mode is not None and table.margin_mode is not position.margin_mode:
+        parts.append(
+            f"{table.margin_mode.value} tiers used ({venue.name} publishes others for {position.margin_mode.value})"
+        )
     return "Exchange may differ: " + " · ".join(parts)
 
 

@@ -20,7 +20,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.enums import ContractType, FeeModel, MMBasis, Side
+from core.enums import ContractType, FeeModel, MarginMode, MMBasis, Side
 from core.errors import InvalidInputError, TierNotFoundError
 from core.liquidation import PositionLeg, liquidation_price
 from core.numbers import fmt_num
@@ -63,6 +63,7 @@ class TierTable(BaseModel):
     tick_size: Annotated[float, Field(gt=0)] | None = None  # the instrument's price step; None: unknown
     bound_unit: BoundUnit = BoundUnit.QUOTE_NOTIONAL
     marginal: bool = True
+    margin_mode: MarginMode | None = None  # the one mode the venue published this table for; None: both
     source: str = "user supplied"
     as_of: str = ""
     notes: str = ""

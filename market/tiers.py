@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from core.enums import ContractType
+from core.enums import ContractType, MarginMode
 from core.tiers import BoundUnit, TierTable
 from market._build import Row, build_table
 from market.validate import TableRejected, number
@@ -181,10 +181,11 @@ def okx(payload: Any, *, contract_values: Mapping[str, float], as_of: str) -> Pa
                 number(t["maxLever"], "maxLever"), 0.0)
             for t in tiers
         ]  # fmt: skip
-        return build_table(
+        table = build_table(
             rows, venue="okx", market=family, as_of=as_of, source="OKX GET /api/v5/public/position-tiers",
             bound_unit=BoundUnit.BASE_QUANTITY, marginal=False,
         )  # fmt: skip
+        return table.model_copy(update={"margin_mode": MarginMode.ISOLATED})  # fetched with tdMode=isolated
 
     return _collect(grouped, make)
 

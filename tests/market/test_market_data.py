@@ -388,6 +388,11 @@ async def test_okx_tiers_count_contracts_and_are_not_marginal(make_market, emu):
     ct_val = float(next(i for i in emu.data["okx/instruments"]["data"] if i["instFamily"] == "XRP-USDT")["ctVal"])
     assert table.tiers[1].floor == float(row["minSz"]) * ct_val and table.bound_unit.value == "base_quantity"
     assert not table.marginal and all(t.maintenance_amount == 0 for t in table.tiers)
+    # OKX publishes separate cross tiers; only the isolated ones are fetched, and a cross answer says so
+    cross = calculate(parse_trade("xrp 2.1 10x 100 long okx cross bal 1000", book=market.book), book=market.book)
+    assert "isolated tiers used (OKX publishes others for cross)" in cross.caveat
+    isolated = calculate(parse_trade("xrp 2.1 10x 100 long okx", book=market.book), book=market.book)
+    assert "isolated tiers used" not in isolated.caveat
 
 
 async def test_inverse_contract_size_comes_from_each_instrument(make_market):
