@@ -69,7 +69,7 @@ from core.bulk import round_to_tick_bulk
 from core.calculator import DEFAULT_VENUE
 from core.grammar import parse_number
 from core.models import MAX_AMOUNT, MAX_PRICE, MAX_QUANTITY, validation_message
-from core.numbers import fmt_num
+from core.numbers import fmt_num, fmt_percent
 from core.pnl import NOMINAL_MARGIN
 from core.sizing import DEFAULT_BUFFER
 from core.venues import Venue
@@ -263,7 +263,25 @@ class Number:
 
 @dataclass(frozen=True, slots=True)
 class Rate(Number):
-    """A rate: a fraction as Excel's % cells hold it (``0.5%`` = 0.005), or text with ``%`` (``"0.5%"``)."""
+    """A rate: a fraction as Excel's % cells hold it (``0.5%`` = 0.005), or text with ``%`` (``"0.5%"``).
+
+    ``below``: rates at or above it are refused as a percent typed as a plain number (``0.05`` for a
+    0.05 % fee is 5 %), with "did you mean …?" (issue 13's guards on units).
+    """
+
+    below: float | None = None
+
+    def __call__(self, cell: Any) -> float | None:
+        """The rate, or None when empty; a rate at or above ``below`` is refused with the likely one."""
+        value = Number.__call__(self, cell)
+        if value is not None and self.below is not None and value >= self.below:
+            raise InvalidInputError(
+                f"{self.field} {fmt_percent(value)} is {fmt_percent(self.below)} or more: did you mean "
+                f"{fmt_percent(value / 100)}? a percent typed as a plain number is taken as a fraction; "
+                f"type {self.example}",
+                field=self.field,
+            )
+        return value
 
     def _text(self, text: str) -> float:
         if text.endswith("%"):
@@ -563,7 +581,18 @@ def _request(
     venue: str | None, symbol: str | None, mmr: float | None, balance: float | None, quantity: float | None,
     *, fee: float | None = None,
 ) -> TradeRequest:  # fmt: skip
-    """The core's validated request: its checks and messages apply to every trade argument."""
+    """The core's validated request: its checks and messages apply to every trade argument.
+
+    An MMR at or above the initial margin rate (1/leverage) would liquidate the position as it opens:
+    almost always a percent typed as a plain number (0.5 for 0.5 %), so it is refused with the likely one.
+    """
+    lev = leverage if leverage else (entry * quantity / margin if quantity and margin else None)
+    if mmr is not None and lev and mmr >= 1 / lev:
+        raise InvalidInputError(
+            f"mmr {fmt_percent(mmr)} is at or above the initial margin rate {fmt_percent(1 / lev)} (1/{fmt_num(lev)}x): "
+            f"the position would be liquidated as it opens; did you mean {fmt_percent(mmr / 100)}? type 0.5% or 0.005",
+            field="mmr",
+        )
     fields: dict[str, Any] = {
         "entry_price": entry, "leverage": leverage, "margin": margin, "side": side, "margin_mode": mode,
         "venue": venue, "symbol": symbol, "mmr": mmr, "wallet_balance": balance, "quantity": quantity,
@@ -935,7 +964,7 @@ def funding_prices(rate: Any, periods: Any, values: Sequence[Any]) -> Grid:
 # --- PnL, ROE, target ------------------------------------------------------------------------------------
 
 EXIT = Number("exit", "a price like 55000", required=True)
-FEE = Rate("fee", "a taker fee like 0.05% (or the number 0.0005)")
+FEE = Rate("fee", "a taker fee like 0.05% (or the number 0.0005)", below=0.01)
 ROE = Rate("roe", "a return like 50% (or the number 0.5)", required=True, zero_is_empty=False)
 SIZE_QUANTITY = Number("quantity", "a quantity like 0.2", required=True)
 REQUIRED_LEVERAGE = Leverage("leverage", "a leverage like 10x or 10", required=True)
@@ -1002,7 +1031,10 @@ def target_prices(entry: Any, roe: Any, leverage: Any, side: Any, fee: Any) -> G
                 f"{fmt_num(lev)}x loses at most its margin (−100%); type a roe above −100%"
             )
         if report.exit_price is None:
-            return error_text(f"no price gives a {s.value} an ROE of {r:.2%} at {fmt_num(lev)}x; type a smaller ROE")
+            return error_text(
+                f"no price gives a {s.value} an ROE of {fmt_percent(r)} at {fmt_num(lev)}x (the exit would be at or "
+                f"below 0): did you mean {fmt_percent(r / 100)}? type a return like 50% or 0.5"
+            )
         return report.exit_price
 
     specs: list[Spec] = [("entry", entry, ENTRY), ("roe", roe, ROE), ("leverage", leverage, REQUIRED_LEVERAGE),
@@ -1013,7 +1045,7 @@ def target_prices(entry: Any, roe: Any, leverage: Any, side: Any, fee: Any) -> G
 # --- sizing ----------------------------------------------------------------------------------------------
 
 ACCOUNT = Number("account", "an account balance like 10000", required=True)
-RISK = Rate("risk", "a share of the account like 1% (or the number 0.01)", required=True)
+RISK = Rate("risk", "a share of the account like 1% (or the number 0.01)", required=True, below=1.0)
 STOP_PRICE = Number("stop", "a stop price like 48500", required=True)
 BUFFER = Rate("buffer", "a buffer like 0.5% (or the number 0.005)")
 

@@ -206,7 +206,7 @@ class TestCells:
             pytest.param((BTC_CALL, None, None, "abc"), "margin 'abc' is not a number", id="bad margin"),
             pytest.param((BTC_CALL, None, None, None, "0%"), "risk limit 0.0 is not a share of the account",
                          id="zero risk limit"),
-            pytest.param((BTC_CALL, None, None, None, None, "50%"), "taker fee 0.5 is not a fee rate", id="fee too high"),
+            pytest.param((BTC_CALL, None, None, None, None, "50%"), "fee 50% is 1% or more: did you mean 0.5%?", id="fee too high"),
             pytest.param((BTC_CALL, None, [[1000], [2000]]), "LIQ_REVIEW reviews one call", id="balance range"),
         ],
     )  # fmt: skip

@@ -62,6 +62,9 @@ def assert_cells(result: list[list[Any]], shape: tuple[int, int]) -> None:
 # --- worked examples ------------------------------------------------------------------------------------
 
 
+FEE_ASKED = "fee 50% is 1% or more: did you mean 0.5%?"
+
+
 class TestLiqPrice:
     @pytest.mark.parametrize(
         ("args", "expected", "tol"),
@@ -273,7 +276,10 @@ class TestPnlRoeTarget:
 
     def test_target_out_of_reach(self) -> None:
         cell = only(udfs.LIQ_TARGET_PRICE(50000, 20, 10, "short"))
-        assert cell.startswith(f"{ERROR} no price gives a short an ROE of 2000.00% at 10x")
+        # issue 13: an ROE whose exit is at or below 0 is asked as a percent typed as a plain number
+        assert cell.startswith(
+            f"{ERROR} no price gives a short an ROE of 2,000% at 10x (the exit would be at or below 0): did you mean 20%?"
+        )
 
 
 class TestSizing:
@@ -594,9 +600,9 @@ class TestRegressions:
         sizes = udfs.LIQ_SIZE([[1e300], [10000]], 1e-300, 1e300, [[1e-300], [48500]])
         assert_cells(sizes, (2, 1))
         # 1e300·1 / (2e-300 − 1e-300) overflows: core.position_size_bulk marks the row NaN, the scalar says why
-        sizes = udfs.LIQ_SIZE([[1e300], [10000]], 1, [[1e-300], [50000]], [[2e-300], [48500]])
+        sizes = udfs.LIQ_SIZE([[1e300], [10000]], 0.5, [[1e-300], [50000]], [[2e-300], [48500]])
         assert sizes[0][0].startswith(ERROR)
-        assert sizes[1][0] == pytest.approx(10000 / 1500, rel=1e-12)
+        assert sizes[1][0] == pytest.approx(10000 * 0.5 / 1500, rel=1e-12)
 
     def test_fee_equal_to_the_side_sign_is_refused_not_a_crash(self) -> None:
         # core.target_price divides by (side − fee): fee −1 for a short was a ZeroDivisionError
@@ -606,21 +612,19 @@ class TestRegressions:
     @pytest.mark.parametrize(
         ("function", "args", "message"),
         [
-            pytest.param(udfs.LIQ_PNL, (50000, 55000, 10, "long"), "taker fee 0.5 is not a fee rate", id="pnl"),
-            pytest.param(udfs.LIQ_ROE, (50000, 55000, 10, "long"), "taker fee 0.5 is not a fee rate", id="roe request"),
-            pytest.param(udfs.LIQ_TARGET_PRICE, (50000, 0.5, 10, "long"), "taker fee 0.5 is not a fee rate",
-                         id="target"),
-            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, 50000, 48500), "taker fee 0.5 is not a fee rate", id="size"),
-            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, [[50000], [50000]], 48500), "taker fee 0.5 is not a fee rate",
-                         id="size range"),
-            pytest.param(udfs.LIQ_MAX_LEVERAGE, (50000, 48500, "long", 0.2, None, None, None, None),
-                         "taker fee 0.5 is not a fee rate", id="max leverage"),
+            pytest.param(udfs.LIQ_PNL, (50000, 55000, 10, "long"), FEE_ASKED, id="pnl"),
+            pytest.param(udfs.LIQ_ROE, (50000, 55000, 10, "long"), FEE_ASKED, id="roe request"),
+            pytest.param(udfs.LIQ_TARGET_PRICE, (50000, 0.5, 10, "long"), FEE_ASKED, id="target"),
+            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, 50000, 48500), FEE_ASKED, id="size"),
+            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, [[50000], [50000]], 48500), FEE_ASKED, id="size range"),
+            pytest.param(udfs.LIQ_MAX_LEVERAGE, (50000, 48500, "long", 0.2, None, None, None, None), FEE_ASKED,
+                         id="max leverage"),
         ],
     )  # fmt: skip
     def test_fees_are_checked_by_the_core(self, function, args, message) -> None:
-        """A 50 % fee is refused by the core function the cell calls, with the limit in the message."""
+        """A 50 % fee is refused before it reaches the core: 1 % or more is asked (issue 13's unit guard)."""
         result = function(*args, "50%")
-        assert all(cell.startswith(ERROR) and message in cell and "10 %" in cell for row in result for cell in row)
+        assert all(cell.startswith(ERROR) and message in cell for row in result for cell in row)
 
 
 # --- fuzz: any mix of Excel-ish values, in any nesting, into every function -----------------------------
