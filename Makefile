@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench workbook data clean
+.PHONY: run test lint typecheck unit bench workbook data dist clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,14 @@ workbook: $(STAMP)
 	$(PY) -m excel_addin.build_workbook
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build
 
 ## rebuild the bundled tier tables (the offline fallback) from the venues' public APIs
 data: $(STAMP)
 	$(PY) -m bot.cli data snapshot core/tier_tables
+
+## the release files: sdist and wheel in dist/, checked by twine
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
