@@ -55,13 +55,15 @@ Option A - xlwings Lite (Windows, Mac, Excel on the web; no Python install)
 6. A cell still showing #NAME?: select it, press F2, then Enter.
 
 Option B - classic xlwings (Windows with a local Python)
-1. In a terminal: pip install "liqcalc[excel]", then: xlwings addin install
+1. In a terminal: pip install "C:\\path\\to\\liqcalc-0.1.0-py3-none-any.whl[excel]" (the wheel that
+   make dist builds; liqcalc is not on PyPI yet, so never type just "liqcalc"), then: xlwings addin install
 2. Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings: tick
    "Trust access to the VBA project object model".
 3. Save this workbook as .xlsm (File > Save As > Excel Macro-Enabled Workbook).
-4. The sheet xlwings.conf already says UDF Modules = excel_addin.udfs. If Python is not found,
+4. Press Alt+F11 (the VBA editor) > Tools > References: tick "xlwings", click OK.
+5. The sheet xlwings.conf already says UDF Modules = excel_addin.udfs. If Python is not found,
    set Interpreter on the xlwings ribbon tab to the python.exe that has liqcalc.
-5. xlwings tab > Import Functions. Then press Ctrl+Alt+F9.
+6. xlwings tab > Import Functions. Then press Ctrl+Alt+F9.
 
 Reading the answers
 - A number is the answer. Text starting with #VALUE! says what is wrong and what to type.
