@@ -50,23 +50,28 @@ def _stamp(path: str) -> tuple[float, ...]:
 
 
 def book() -> TierBook:
-    """The tables (and marks fetched by ``LIQ_MARK``) the functions hand to core."""
-    path = cache_path()
-    if path is None:
-        return BUNDLED
+    """The tables (and marks fetched by ``LIQ_MARK``) the functions hand to core.
+
+    Called for every row of a column: between two looks at the cache (a minute apart) it only reads
+    the clock.
+    """
     now = time.monotonic()
     if now - _state.checked < RECHECK_SECONDS and _state.book is not None:
         return _state.book  # type: ignore[no-any-return]
     _state.checked = now
-    stamp = _stamp(path)
-    if _state.book is None or stamp != _state.stamp:
-        from market.book import MarketBook
-        from market.cache import read_sqlite_tables
+    path = cache_path()
+    if path is None:
+        _state.book = BUNDLED
+        return BUNDLED
+    from market.book import MarketBook
+    from market.cache import read_sqlite_tables
 
+    stamp, previous = _stamp(path), _state.book
+    if not isinstance(previous, MarketBook) or stamp != _state.stamp:
         fresh = MarketBook()
         fresh.add_tables(read_sqlite_tables(path))
-        if _state.book is not None:
-            fresh.adopt_quotes(_state.book)  # the marks already fetched stay
+        if isinstance(previous, MarketBook):
+            fresh.adopt_quotes(previous)  # the marks already fetched stay
         _state.book, _state.stamp = fresh, stamp
     return _state.book  # type: ignore[no-any-return]
 
@@ -94,6 +99,7 @@ def mark(symbol: str, venue: str) -> MarketPrice:
     current = book()
     if not isinstance(current, MarketBook):
         current = _state.book = MarketBook()
+        _state.checked = time.monotonic()
     venue_key = rules.tier_venue or rules.key
     sources = [source_of(venue_key, ContractType.LINEAR)] if venue_key in CORE_VENUE.values() else list(PRICE_VENUES)
     for source in sources:
