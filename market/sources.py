@@ -31,11 +31,10 @@ _BYBIT_PAGE_LIMIT = 200  # pages per category at most: a cursor that never ends 
 
 @dataclass
 class Fetched:
-    """One source's tables (specs applied), the markets refused, and the request count."""
+    """One source's tables (specs applied) and the markets refused, with why."""
 
     tables: list[TierTable] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
-    specs: dict[str, Spec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,9 +54,10 @@ class Credentials:
 
 def _with_specs(parsed: tiers.Parsed, found: Mapping[str, Spec], *, by_family: bool = False) -> Fetched:
     """Tables of listed markets only, with each instrument's tick, contract size and base name."""
-    out = Fetched(rejected=list(parsed.rejected), specs=dict(found))
-    index = {spec.family: spec for spec in found.values()} if by_family else found
-    if not by_family:  # COIN-M brackets name the pair (BTCUSD), exchangeInfo the perpetual (BTCUSD_PERP)
+    out = Fetched(rejected=list(parsed.rejected))
+    if by_family:  # OKX tiers name the instFamily
+        index = {spec.family or "": spec for spec in found.values()}
+    else:  # COIN-M brackets name the pair (BTCUSD), exchangeInfo the perpetual (BTCUSD_PERP)
         index = {**{m.removesuffix("_PERP"): s for m, s in found.items()}, **found}
     for market, table in parsed.tables.items():
         spec = index.get(market)
@@ -110,7 +110,6 @@ async def _bybit(http: Http, urls: Mapping[str, str], as_of: str) -> Fetched:
         part = _with_specs(tiers.bybit(limits, as_of=as_of, contract=contract), specs.bybit(info))
         out.tables += part.tables
         out.rejected += part.rejected
-        out.specs.update(part.specs)
     return out
 
 
@@ -118,7 +117,7 @@ async def _okx(http: Http, urls: Mapping[str, str], as_of: str, only: Iterable[s
     found = specs.okx(await http.get("okx", f"{urls['okx']}/api/v5/public/instruments", {"instType": "SWAP"}))
     linear = {s.family: s for s in found.values() if s.contract is ContractType.LINEAR and s.family}
     wanted = {f for f in linear if only is None or linear[f].base.upper() in only}
-    out = Fetched(specs=found)
+    out = Fetched()
     for family in sorted(wanted):
         params = {"instType": "SWAP", "tdMode": "isolated", "instFamily": family}
         payload = await http.get("okx", f"{urls['okx']}/api/v5/public/position-tiers", params)
@@ -200,13 +199,13 @@ async def fetch_tables(
     return await fetchers[source]()
 
 
-_QUOTE_REQUESTS: dict[str, tuple[str, str, dict[str, Any] | None, Callable[[Any], dict[str, Quote]]]] = {
-    "binance": ("binance", "/fapi/v1/premiumIndex", None, prices.binance),
-    "binance-coinm": ("binance-coinm", "/dapi/v1/premiumIndex", None, prices.binance),
-    "okx": ("okx", "/api/v5/public/mark-price", {"instType": "SWAP"}, prices.okx),
-    "gate": ("gate", "/api/v4/futures/usdt/tickers", None, prices.gate),
-    "bitget": ("bitget", "/api/v2/mix/market/tickers", {"productType": "USDT-FUTURES"}, prices.bitget),
-    "mexc": ("mexc", "/api/v1/contract/ticker", None, prices.mexc),
+_QUOTE_REQUESTS: dict[str, tuple[str, dict[str, Any] | None, Callable[[Any], dict[str, Quote]]]] = {
+    "binance": ("/fapi/v1/premiumIndex", None, prices.binance),
+    "binance-coinm": ("/dapi/v1/premiumIndex", None, prices.binance),
+    "okx": ("/api/v5/public/mark-price", {"instType": "SWAP"}, prices.okx),
+    "gate": ("/api/v4/futures/usdt/tickers", None, prices.gate),
+    "bitget": ("/api/v2/mix/market/tickers", {"productType": "USDT-FUTURES"}, prices.bitget),
+    "mexc": ("/api/v1/contract/ticker", None, prices.mexc),
 }
 
 
@@ -226,5 +225,5 @@ async def fetch_quotes(http: Http, source: str, urls: Mapping[str, str]) -> dict
     if source == "hyperliquid":
         payload = await http.post("hyperliquid", f"{urls['hyperliquid']}/info", {"type": "metaAndAssetCtxs"})
         return prices.hyperliquid(payload)
-    key, path, params, parse = _QUOTE_REQUESTS[source]
-    return parse(await http.get(source, f"{urls[key]}{path}", params))
+    path, params, parse = _QUOTE_REQUESTS[source]
+    return parse(await http.get(source, f"{urls[source]}{path}", params))
