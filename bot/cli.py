@@ -48,17 +48,10 @@ def _command_line(text: str) -> str:
 
 def _market_location() -> str | None:
     """The cache ``liq`` uses: ``LIQCALC_MARKET_DB``, else beside its settings file (``~/.liqcalc-market.sqlite3``)."""
-    chosen = os.environ.get("LIQCALC_MARKET_DB", "").strip()
-    if chosen.lower() == "off":
-        return None
-    if chosen:
-        return chosen
-    db = os.environ.get("LIQCALC_DB", "").strip() or _DEFAULT_DB
-    if db.startswith(("postgresql://", "postgres://")):
-        return db
-    path = os.path.expanduser(db)
-    stem, _ = os.path.splitext(path)
-    return f"{stem}-market.sqlite3"
+    from market.catalog import cache_location
+
+    db = os.path.expanduser(os.environ.get("LIQCALC_DB", "").strip() or _DEFAULT_DB)
+    return cache_location(os.environ.get("LIQCALC_MARKET_DB"), db)
 
 
 def _run(lines: Iterable[str] | None) -> int:

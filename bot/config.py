@@ -23,6 +23,8 @@ from urllib.parse import urlparse
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from market.catalog import cache_location
+
 __all__ = ["BotSettings", "file_base_url"]
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
@@ -163,16 +165,7 @@ class BotSettings(BaseSettings):
         Default: beside an SQLite ``LIQCALC_DB`` (``liqcalc.sqlite3`` → ``liqcalc-market.sqlite3``), or
         the same PostgreSQL database (several instances share one cache).
         """
-        chosen = (self.market_db or "").strip()
-        if chosen.lower() == "off":
-            return None
-        if chosen:
-            return chosen
-        db = self.db.strip().removeprefix("sqlite:///")
-        if db.startswith(("postgresql://", "postgres://")) or db == ":memory:":
-            return db
-        path = Path(db or "liqcalc.sqlite3")
-        return str(path.with_name(f"{path.stem}-market.sqlite3"))
+        return cache_location(self.market_db, self.db)
 
     @property
     def local_webhook_path(self) -> str:

@@ -38,11 +38,15 @@ _state = _State()
 
 
 def cache_path() -> str | None:
-    """The SQLite cache the classic functions read (``None``: off, a PostgreSQL URL, or Lite)."""
-    chosen = os.environ.get("LIQCALC_MARKET_DB", "").strip()
-    if IN_BROWSER or chosen.lower() == "off" or chosen.startswith(("postgresql://", "postgres://")):
+    """The SQLite cache the classic functions read (``None``: off, a PostgreSQL URL, or Lite): ``liq``'s."""
+    if IN_BROWSER:
         return None
-    return os.path.expanduser(chosen or "~/.liqcalc-market.sqlite3")
+    from market.catalog import cache_location
+
+    location = cache_location(os.environ.get("LIQCALC_MARKET_DB"), "~/.liqcalc.sqlite3")
+    if location is None or location.startswith(("postgresql://", "postgres://")):
+        return None
+    return os.path.expanduser(location)
 
 
 def _stamp(path: str) -> tuple[float, ...]:
@@ -93,16 +97,14 @@ def mark(symbol: str, venue: str) -> MarketPrice:
         )
     if os.environ.get("LIQCALC_MARKET_DB", "").strip().lower() == "off":
         raise InvalidInputError("market data is off here (LIQCALC_MARKET_DB=off); type the price", field="venue")
-    from market.book import PRICE_VENUES, MarketBook
-    from market.catalog import CORE_VENUE, source_of, urls_from
+    from market.book import MarketBook
+    from market.catalog import CORE_VENUE, price_sources, urls_from
 
     current = book()
     if not isinstance(current, MarketBook):
         current = _state.book = MarketBook()
         _state.checked = time.monotonic()
-    venue_key = rules.tier_venue or rules.key
-    sources = [source_of(venue_key, ContractType.LINEAR)] if venue_key in CORE_VENUE.values() else list(PRICE_VENUES)
-    for source in sources:
+    for source in price_sources(rules.tier_venue or rules.key, ContractType.LINEAR):
         age = current.quotes_age(source)
         if age is None or age >= PRICE_SECONDS:
             _fetch(current, source, urls_from(dict(os.environ)))

@@ -18,14 +18,13 @@ from core.models import MarketPrice
 from core.tier_data import BUNDLED
 from core.tiers import BoundUnit, TierTable
 from market._build import base_of
-from market.catalog import CORE_VENUE, NAMES, source_of
+from market.catalog import CORE_VENUE, NAMES, price_sources, source_of
 from market.prices import Quote
 from market.symbols import SymbolIndex, UnknownSymbol
 
-__all__ = ["MAX_PRICE_AGE", "PRICE_VENUES", "MarketBook"]
+__all__ = ["MAX_PRICE_AGE", "MarketBook"]
 
 MAX_PRICE_AGE = 15 * 60.0  # seconds: an older mark is not used for an entry at all
-PRICE_VENUES = ("binance", "bybit", "okx", "gate", "bitget", "hyperliquid", "mexc")  # for the textbook venue
 _QUOTE_SUFFIXES = ("", "-SWAP", "_PERP")  # OKX quotes name the instrument, tables the family; COIN-M the pair
 
 
@@ -105,8 +104,7 @@ class MarketBook:
 
     def mark(self, venue: str, symbol: str, contract: ContractType = ContractType.LINEAR) -> MarketPrice | None:
         """The venue's mark for ``symbol`` (the textbook venue: the first venue that has one), with its age."""
-        sources = [source_of(venue, contract)] if venue in CORE_VENUE.values() else list(PRICE_VENUES)
-        for source in sources:
+        for source in price_sources(venue, contract):
             found = self._mark(source, symbol, contract)
             if found is not None:
                 return found

@@ -9,10 +9,22 @@ operator can put a proxy in front and the tests an emulator.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import PurePath
 
 from core.enums import ContractType
 
-__all__ = ["CORE_VENUE", "DEFAULT_URLS", "NAMES", "SOURCES", "URL_VARIABLES", "source_of", "urls_from"]
+__all__ = [
+    "CORE_VENUE",
+    "DEFAULT_URLS",
+    "NAMES",
+    "PRICE_VENUES",
+    "SOURCES",
+    "URL_VARIABLES",
+    "cache_location",
+    "price_sources",
+    "source_of",
+    "urls_from",
+]
 
 SOURCES = ("binance", "binance-coinm", "bybit", "okx", "gate", "bitget", "hyperliquid", "mexc")
 CORE_VENUE = {s: "binance" if s.startswith("binance") else s for s in SOURCES}  # whose rules the tables feed
@@ -51,6 +63,38 @@ def source_of(venue: str, contract: ContractType) -> str:
     if venue == "binance" and contract is ContractType.INVERSE:
         return "binance-coinm"
     return "bybit" if venue == "bybit-classic" else venue
+
+
+PRICE_VENUES = ("binance", "bybit", "okx", "gate", "bitget", "hyperliquid", "mexc")  # for the textbook venue
+
+
+def price_sources(venue: str, contract: ContractType) -> list[str]:
+    """Whose marks answer for core venue ``venue``: its own source; the textbook's, each venue in turn.
+
+    >>> price_sources("bybit", ContractType.LINEAR), price_sources("textbook", ContractType.LINEAR)[:2]
+    (['bybit'], ['binance', 'bybit'])
+    """
+    return [source_of(venue, contract)] if venue in CORE_VENUE.values() else list(PRICE_VENUES)
+
+
+def cache_location(chosen: str | None, db: str) -> str | None:
+    """Where the market-data cache lives: ``LIQCALC_MARKET_DB`` (``chosen``), else beside the settings ``db``.
+
+    ``off``: nowhere (bundled tables only). A PostgreSQL ``db`` (or ``:memory:``) is shared as it is.
+
+    >>> cache_location(None, "liqcalc.sqlite3"), cache_location("off", "x"), cache_location("", "~/.liqcalc.sqlite3")
+    ('liqcalc-market.sqlite3', None, '~/.liqcalc-market.sqlite3')
+    """
+    wanted = (chosen or "").strip()
+    if wanted.lower() == "off":
+        return None
+    if wanted:
+        return wanted
+    db = db.strip().removeprefix("sqlite:///")
+    if db.startswith(("postgresql://", "postgres://")) or db == ":memory:":
+        return db
+    path = PurePath(db or "liqcalc.sqlite3")
+    return str(path.with_name(f"{path.stem}-market.sqlite3"))
 
 
 NAMES = {

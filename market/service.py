@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from core.enums import ContractType
-from market.book import PRICE_VENUES, MarketBook
+from market.book import MarketBook
 from market.cache import MarketCache, Run
-from market.catalog import CORE_VENUE, SOURCES, source_of
+from market.catalog import CORE_VENUE, SOURCES, price_sources, source_of
 from market.sources import Credentials, fetch_quotes, fetch_tables
 from market.transport import Http, VenueUnavailable
 from market.validate import TableRejected
@@ -128,16 +128,23 @@ class MarketData:
 
     # --- on demand -----------------------------------------------------------------------------------
 
+    @staticmethod
+    def _tables_source(venue: str | None, contract: ContractType) -> str | None:
+        """The source whose tables the venue's trades use; ``None`` for the textbook (no tables)."""
+        core_venue = venue or "textbook"
+        return source_of(core_venue, contract) if core_venue in CORE_VENUE.values() else None
+
+    def _unlisted(self, source: str | None, symbol: str | None, contract: ContractType) -> bool:
+        """Whether ``source``'s tables lack ``symbol`` (never for the textbook or a trade without a symbol)."""
+        if source is None or not symbol:
+            return False
+        return not self.book.knows(CORE_VENUE[source], symbol, contract)
+
     def has_what_it_needs(
         self, venue: str | None, symbol: str | None, contract: ContractType = ContractType.LINEAR, *, price: bool
     ) -> bool:
         """Whether :meth:`ready` would fetch nothing (a trade with an entry on a symbol the book lists)."""
-        if price:
-            return False
-        core_venue = venue or "textbook"
-        if core_venue not in CORE_VENUE.values() or not symbol:
-            return True
-        return self.book.knows(CORE_VENUE[source_of(core_venue, contract)], symbol, contract)
+        return not price and not self._unlisted(self._tables_source(venue, contract), symbol, contract)
 
     async def ready(
         self, venue: str | None, symbol: str | None, contract: ContractType = ContractType.LINEAR, *, price: bool
@@ -146,13 +153,11 @@ class MarketData:
 
         Never raises: a venue that is down leaves the previous data, whose age the answer states.
         """
-        core_venue = venue or "textbook"
-        source = source_of(core_venue, contract) if core_venue in CORE_VENUE.values() else None
-        venue_key = CORE_VENUE.get(source or "", "")
-        if source and symbol and not self.book.knows(venue_key, symbol, contract):
+        source = self._tables_source(venue, contract)
+        if source is not None and symbol and self._unlisted(source, symbol, contract):
             await self._unknown(source, symbol)  # not fetched yet, or newly listed: one refresh a minute
         if price:
-            for candidate in [source] if source is not None else list(PRICE_VENUES):
+            for candidate in price_sources(venue or "textbook", contract):
                 await self.prices(candidate)
                 if self.book.mark(CORE_VENUE[candidate], symbol or "BTC", contract) is not None:
                     return
