@@ -71,10 +71,11 @@ PRICE_VENUES = ("binance", "bybit", "okx", "gate", "bitget", "hyperliquid", "mex
 def price_sources(venue: str, contract: ContractType) -> list[str]:
     """Whose marks answer for core venue ``venue``: its own source; the textbook's, each venue in turn.
 
-    >>> price_sources("bybit", ContractType.LINEAR), price_sources("textbook", ContractType.LINEAR)[:2]
+    >>> price_sources("bybit-classic", ContractType.LINEAR), price_sources("textbook", ContractType.LINEAR)[:2]
     (['bybit'], ['binance', 'bybit'])
     """
-    return [source_of(venue, contract)] if venue in CORE_VENUE.values() else list(PRICE_VENUES)
+    source = source_of(venue, contract)
+    return [source] if source in SOURCES else list(PRICE_VENUES)
 
 
 def cache_location(chosen: str | None, db: str) -> str | None:

@@ -131,8 +131,8 @@ class MarketData:
     @staticmethod
     def _tables_source(venue: str | None, contract: ContractType) -> str | None:
         """The source whose tables the venue's trades use; ``None`` for the textbook (no tables)."""
-        core_venue = venue or "textbook"
-        return source_of(core_venue, contract) if core_venue in CORE_VENUE.values() else None
+        source = source_of(venue or "textbook", contract)
+        return source if source in SOURCES else None
 
     def _unlisted(self, source: str | None, symbol: str | None, contract: ContractType) -> bool:
         """Whether ``source``'s tables lack ``symbol`` (never for the textbook or a trade without a symbol)."""

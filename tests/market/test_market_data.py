@@ -458,3 +458,14 @@ async def test_dca_review_and_funding_use_the_fetched_tables(make_market):
     assert review.isolated.tier is not None and review.isolated.tier.source.startswith("Gate GET")
     drifted = liquidation_after_funding(request, Side.LONG, 0.0001, 21, book=market.book)
     assert drifted.tier is not None and drifted.tier.source.startswith("Gate GET")
+
+
+async def test_bybit_classic_reads_bybits_tables_and_marks(make_market, emu):
+    """``bybit-classic`` is Bybit's classic formula on Bybit's own data: its trades fetch Bybit, not another venue."""
+    market = make_market()
+    await market.start()
+    assert not market.has_what_it_needs("bybit-classic", "WLD", price=False)  # nothing of Bybit's fetched yet
+    await market.ready("bybit-classic", "WLD", price=True)
+    assert market.book.knows("bybit", "WLD") and emu.count("binance") == 0
+    request = parse_trade("wld 10x 100 long bybit-classic", book=market.book)
+    assert request.price_source is not None and request.price_source.venue_name == "Bybit"
