@@ -10,6 +10,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -47,7 +48,6 @@ from core import (
     get_venue,
     parse_cross_account,
     parse_dca,
-    parse_trade,
     pnl_report,
     size_for_risk,
     stop_check,
@@ -56,8 +56,9 @@ from core import (
     venue_has_table,
 )
 from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE, resolve_position
-from core.grammar import parse_trade_fields, wants_live_price
-from core.tier_data import BUNDLED, TierBook
+from core.grammar import parse_trade_fields, trade_from_fields, wants_live_price
+from core.tier_data import TierBook
+from market.service import MarketData
 
 __all__ = [
     "button",
@@ -108,31 +109,36 @@ async def chat_defaults(update: Update, context: Context) -> dict[str, object]:
 READY_SECONDS = 5.0  # at most this long fetching a mark or an unknown symbol's tables before answering
 
 
-async def market_book(context: Context, text: str, defaults: Mapping[str, object]) -> TierBook:
-    """The tables and marks for a trade typed as ``text``, after fetching what it needs.
+async def read_trade(context: Context, text: str, defaults: Mapping[str, object]) -> tuple[TradeRequest, TierBook]:
+    """The trade typed as ``text``, read once, and the book it was priced with, after fetching what it needs.
 
     A trade without an entry gets a fresh mark (one bulk request, shared for 10 s); a symbol the venue's
-    tables do not list gets one refresh of that venue (at most once a minute). Never longer than
-    :data:`READY_SECONDS`, and never an error: the answer then uses what is there and says how old it is.
+    tables do not list gets one refresh of that venue (at most once a minute). Fetching never takes
+    longer than :data:`READY_SECONDS` and never fails the answer: it then uses what is there and says
+    how old it is.
+
+    Raises:
+        CoreError: the text is not a trade (the same refusals as ``parse_trade``).
     """
+    book = context.bot_data.book
+    fields = parse_trade_fields(text, known_symbols=book.symbols(), allow_market=True)
     market = context.bot_data.market
-    if market is None:
-        return BUNDLED
-    try:
-        fields = parse_trade_fields(text, known_symbols=market.book.symbols(), allow_market=True)
-    except CoreError:
-        return market.book  # parse_trade refuses the same text with the same message
+    if market is not None:
+        await _fetch_for(market, fields, defaults, text)
+    return trade_from_fields(fields, defaults=defaults, book=book), book
+
+
+async def _fetch_for(market: MarketData, fields: Mapping[str, Any], defaults: Mapping[str, object], text: str) -> None:
     merged = {**defaults, **fields}
     venue, symbol = merged.get("venue"), merged.get("symbol") or DEFAULT_SYMBOL
     contract = ContractType(merged.get("contract", ContractType.LINEAR))
     venue_key, price = (str(venue) if venue else None), wants_live_price(fields)
     if market.has_what_it_needs(venue_key, str(symbol), contract, price=price):
-        return market.book  # the common case: nothing to fetch, no task to wait on
+        return  # the common case: nothing to fetch, no task to wait on
     try:
         await asyncio.wait_for(market.ready(venue_key, str(symbol), contract, price=price), READY_SECONDS)
     except TimeoutError:
         _logger.warning("market data: not ready in %.0f s for %r; answering from what is cached", READY_SECONDS, text)
-    return market.book
 
 
 def _computes(request: TradeRequest, book: TierBook | None = None) -> bool:
@@ -265,8 +271,7 @@ async def help_command(update: Update, context: Context) -> None:
 async def liq(update: Update, context: Context) -> None:
     """Answer ``/liq <trade>`` (and plain trades in private chats) with the liquidation card."""
     defaults = await chat_defaults(update, context)
-    book = await market_book(context, _args(update), defaults)
-    request = parse_trade(_args(update), defaults=defaults, book=book)
+    request, book = await read_trade(context, _args(update), defaults)
     text, markup = liq_answer(request, saved_mmr=_ignored_mmr(defaults, request), book=book)
     await answer(update, context, text, reply_markup=markup)
 
@@ -274,8 +279,7 @@ async def liq(update: Update, context: Context) -> None:
 async def compare(update: Update, context: Context) -> None:
     """Answer ``/compare <trade> bal <wallet>`` with isolated and cross side by side."""
     defaults = await chat_defaults(update, context)
-    book = await market_book(context, _args(update), defaults)
-    request = parse_trade(_args(update), defaults=defaults, book=book)
+    request, book = await read_trade(context, _args(update), defaults)
     text, markup = compare_answer(request, book)
     await answer(update, context, text, reply_markup=markup)
 

@@ -61,6 +61,7 @@ __all__ = [
     "parse_percent",
     "parse_trade",
     "parse_trade_fields",
+    "trade_from_fields",
     "venue_has_table",
     "wants_live_price",
 ]
@@ -362,6 +363,21 @@ def parse_trade(text: str, *, defaults: Mapping[str, Any] | None = None, book: T
     {'entry_price': 50000.0, 'side': <Side.SHORT: 'short'>, 'leverage': 10.0, 'margin': 1000.0}
     """
     fields = parse_trade_fields(text, known_symbols=book.symbols() if book is not None else (), allow_market=True)
+    return trade_from_fields(fields, defaults=defaults, book=book)
+
+
+def trade_from_fields(
+    fields: Mapping[str, Any], *, defaults: Mapping[str, Any] | None = None, book: TierBook | None = None
+) -> TradeRequest:
+    """:func:`parse_trade` after the reading: ``fields`` from ``parse_trade_fields(…, allow_market=True)``.
+
+    For a front end that looked at the fields first (what to fetch before pricing): the text is read once.
+
+    Raises:
+        ParseError: the fields do not make a trade (no entry, a number that could be either, …).
+        InvalidInputError: the values are out of range or do not size a position.
+    """
+    fields = dict(fields)
     at_market = bool(fields.pop("at_market", False))
     merged = {k: v for k, v in (defaults or {}).items() if v is not None}
     merged.update(fields)
