@@ -18,7 +18,8 @@ The rules, the same for every function:
   number 0.005) or as text with a ``%`` sign; sides ``long/short/L/S/buy/sell`` or ``1/-1``.
 * **A bad cell spoils only its own row.** It shows :data:`ERROR` followed by what is wrong and what to
   type (:func:`error_text`, the one place that turns core errors into cell text); the other rows
-  compute. ``NaN`` and infinities never reach a cell.
+  compute. At the edge, ``excel_addin._errors.for_excel`` makes that cell Excel's own ``#VALUE!`` error
+  and ``LIQ_WHY`` shows the sentence. ``NaN`` and infinities never reach a cell.
 
 Ranges of trades, PnLs and sizes go through the core's numpy twins in one call
 (:func:`liquidation_prices`, :func:`pnls`, :func:`position_sizes`); rows the twins cannot price (bad
@@ -67,12 +68,13 @@ from core import (
 )
 from core.bulk import round_to_tick_bulk
 from core.calculator import DEFAULT_VENUE
-from core.grammar import parse_number
+from core.grammar import parse_number, parse_trade_fields
 from core.models import MAX_AMOUNT, MAX_PRICE, MAX_QUANTITY, validation_message
 from core.numbers import fmt_num, fmt_percent
 from core.pnl import NOMINAL_MARGIN
 from core.sizing import DEFAULT_BUFFER
 from core.venues import Venue
+from excel_addin import _errors
 from excel_addin._market import book as market_book
 from excel_addin._market import mark as market_mark
 
@@ -105,7 +107,7 @@ __all__ = [
 Grid = list[list[Any]]
 FloatArray = npt.NDArray[np.float64]
 
-ERROR = "#VALUE!"
+ERROR = _errors.ERROR
 NO_LIQUIDATION = "no liquidation"
 _FAST_TYPES = frozenset({float, int, type(None)})
 _REL_TOL = 1e-6  # core.calculator's tolerance: a cross balance may fall short of the margin by this much
@@ -772,6 +774,8 @@ def _price_group(
         plain &= ~has_m | (mar > 0)
         plain &= ~has_q | (qty > 0)
         plain &= ~by_qty_margin | (leverage >= 1 - _REL_TOL)  # margin above the position: core asks
+        if mmr is not None:  # an MMR at or above 1/leverage: _request refuses it with "did you mean"
+            plain &= np.isnan(leverage) | (mmr * leverage < 1)
         # cross: the balance must cover the margin (given or derived); isolated: a balance, if given, > 0
         covered = np.isnan(margin) | (bal >= margin * (1 - _REL_TOL))
         plain &= np.where(is_cross, (bal > 0) & covered, np.isnan(bal) | (bal > 0))
@@ -812,48 +816,105 @@ def text_prices(text: Any, side: Any) -> Grid:
 
     When any text names no side (and ``side`` is empty) every input cell takes two output columns,
     long then short; a one-sided text fills its own column and leaves the other empty.
-    """
 
+    Each distinct text is read once (``core.grammar.parse_trade_fields``). Plainly sized trades are then
+    priced like ``LIQ_PRICE``'s ranges, one bulk-twin call per tier table; the rest (a live-mark entry,
+    fees, anything the twin cannot price) go through ``parse_trade`` and ``calculate`` for the exact
+    answer or message.
+    """
     try:
         args, shape = _args([("trade", text, TEXT), ("side", side, OPTIONAL_SIDE)])
     except CoreError as exc:
         return [[error_text(exc)]]
-    results: list[list[tuple[str, Any]]] = []
-    two = False
+    book = market_book()
+    known = book.symbols()
+    fields_of: dict[str, dict[str, Any] | _Bad] = {}
+    cells_in: list[tuple[Any, Any]] = []
     for i in range(shape[0]):
-        row: list[tuple[str, Any]] = []
         for j in range(shape[1]):
             line, chosen = args[0].at(i, j), args[1].at(i, j)
-            bad = next((v for v in (line, chosen) if isinstance(v, _Bad)), None)
-            if bad is not None:
-                row.append(("error", bad.text))
+            cells_in.append((line, chosen))
+            if isinstance(line, str) and line not in fields_of:
+                try:
+                    fields_of[line] = parse_trade_fields(line, known_symbols=known, allow_market=True)
+                except (CoreError, ValidationError) as exc:
+                    fields_of[line] = _Bad(exc)
+    # (cell, side) pairs to price: one per cell with a side, long and short for a cell without one
+    pairs: list[tuple[int, Side, dict[str, Any] | None]] = []
+    answers: list[Any] = [None] * len(cells_in)
+    for index, (line, chosen) in enumerate(cells_in):
+        bad = next((v for v in (line, chosen) if isinstance(v, _Bad)), None)
+        fields = fields_of.get(line) if isinstance(line, str) else None
+        if bad is not None or isinstance(fields, _Bad):
+            answers[index] = (bad or fields).text  # type: ignore[union-attr]
+            continue
+        assert fields is not None
+        named = fields.get("side") or chosen
+        for one in (named,) if named else (Side.LONG, Side.SHORT):
+            pairs.append((index, one, fields if set(fields) <= _PLAIN_TEXT_FIELDS else None))
+    prices = _price_text_pairs(pairs)
+    for (index, one, _), price in zip(pairs, prices, strict=True):
+        if isinstance(answers[index], str):  # the text itself was refused for the other side already
+            continue
+        if price is None:  # the scalar core: the exact answer, or what is wrong
+            line, chosen = cells_in[index]
+            try:
+                request = parse_trade(line, defaults={"side": chosen} if chosen else None, book=book)
+            except (CoreError, ValidationError) as exc:
+                answers[index] = error_text(exc)  # the text is wrong, whatever the side: one error, first column
                 continue
             try:
-                request = parse_trade(line, defaults={"side": chosen} if chosen else None, book=market_book())
-                wanted = (request.side,) if request.side else (Side.LONG, Side.SHORT)
-                prices = {s: _out(_pick_price(calculate(request, s, book=market_book()))) for s in wanted}
+                price = _out(_pick_price(calculate(request, one, book=book)))
             except (CoreError, ValidationError) as exc:
-                row.append(("error", error_text(exc)))
-                continue
-            if request.side is None:
-                two = True
-                row.append(("both", (prices[Side.LONG], prices[Side.SHORT])))
-            else:
-                row.append(("one", (request.side, prices[request.side])))
-        results.append(row)
-    out: Grid = []
-    for row in results:
-        line_out: list[Any] = []
-        for kind, payload in row:
-            if kind == "error":
-                line_out += [payload, ""] if two else [payload]
-            elif kind == "both":
-                line_out += list(payload)
-            elif two:
-                line_out += [payload[1], ""] if payload[0] is Side.LONG else ["", payload[1]]
-            else:
-                line_out.append(payload[1])
-        out.append(line_out)
+                price = error_text(exc)
+        slot = answers[index] if isinstance(answers[index], dict) else {}
+        slot[one] = price
+        answers[index] = slot
+    two = any(isinstance(a, dict) and len(a) == 2 for a in answers)
+    out: list[Any] = []
+    for answer in answers:
+        if not isinstance(answer, dict):  # an error: the first column, the other empty
+            out.append([answer, ""] if two else [answer])
+        elif two:
+            out.append([answer.get(Side.LONG, ""), answer.get(Side.SHORT, "")])
+        else:
+            out.append([next(iter(answer.values()))])
+    rows, cols = shape
+    return [[cell for pair in out[r * cols : (r + 1) * cols] for cell in pair] for r in range(rows)]
+
+
+# what a one-liner may say and still be priced by the bulk twin (a live-mark entry, a fee or a notional: scalar)
+_PLAIN_TEXT_FIELDS = frozenset(
+    {"entry_price", "leverage", "margin", "quantity", "side", "margin_mode", "venue", "symbol", "mmr", "wallet_balance"}
+)
+
+
+def _price_text_pairs(pairs: Sequence[tuple[int, Side, dict[str, Any] | None]]) -> list[Any]:
+    """The bulk-twin price of each plain (cell, side) pair; None where the scalar core must answer."""
+    plain = [
+        (k, side, fields) for k, (_, side, fields) in enumerate(pairs) if fields is not None and "entry_price" in fields
+    ]
+    out: list[Any] = [None] * len(pairs)
+    if not plain:
+        return out
+
+    def column(name: str) -> FloatArray:
+        return np.array([f.get(name, np.nan) for _, _, f in plain], dtype=np.float64)
+
+    floats = {
+        "entry": column("entry_price"), "leverage": column("leverage"), "margin": column("margin"),
+        "quantity": column("quantity"), "balance": column("wallet_balance"),
+    }  # fmt: skip
+    sign = np.array([side.sign for _, side, _ in plain], dtype=np.float64)
+    cross = np.array([f.get("margin_mode") is MarginMode.CROSS for _, _, f in plain], dtype=bool)
+    groups: dict[tuple[Any, Any, Any], list[int]] = {}
+    for k, (_, _, fields) in enumerate(plain):
+        groups.setdefault((fields.get("venue"), fields.get("symbol"), fields.get("mmr")), []).append(k)
+    priced: list[Any] = [None] * len(plain)
+    for (venue_key, symbol, mmr), rows in groups.items():
+        _price_group(np.asarray(rows, dtype=np.intp), venue_key, symbol, mmr, floats, sign, cross, priced)
+    for (k, _, _), price in zip(plain, priced, strict=True):
+        out[k] = price
     return out
 
 
@@ -1047,7 +1108,9 @@ def target_prices(entry: Any, roe: Any, leverage: Any, side: Any, fee: Any) -> G
 ACCOUNT = Number("account", "an account balance like 10000", required=True)
 RISK = Rate("risk", "a share of the account like 1% (or the number 0.01)", required=True, below=1.0)
 STOP_PRICE = Number("stop", "a stop price like 48500", required=True)
-BUFFER = Rate("buffer", "a buffer like 0.5% (or the number 0.005)")
+# An explicit 0 means no buffer; only a left-out argument takes the default 0.5 %. A buffer of a fifth of
+# the stop or more is a percent typed as a plain number (0.5 for 0.5 %).
+BUFFER = Rate("buffer", "a buffer like 0.5% (or the number 0.005), or 0 for none", zero_is_empty=False, below=0.2)
 
 
 def position_sizes(

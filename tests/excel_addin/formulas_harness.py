@@ -3,7 +3,7 @@
 ``registered()`` puts every function of ``excel_addin.udfs`` into formulas' global function registry,
 under its plain name and the ``_XLDUDF_`` alias Excel uses when it saves Office.js functions, with
 an adapter that hands each argument over the way xlwings does with ``ndim=2``: a 2-D list, ``None``
-for empty and error cells. ``evaluate(path)`` calculates a workbook and returns every cell's value by
+for empty and error cells, and turns a returned ``"#VALUE!"`` into the error value, as Office.js does. ``evaluate(path)`` calculates a workbook and returns every cell's value by
 ``(sheet, "A1")`` (sheet names upper-case, as formulas keeps them).
 """
 
@@ -19,18 +19,25 @@ import formulas
 import numpy as np
 import schedula as sh
 from formulas.functions import Array, wrap_func
-from formulas.tokens.operand import XlError
+from formulas.tokens.operand import Error, XlError
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from excel_addin import udfs
+from excel_addin._errors import ERROR
 
 __all__ = ["evaluate", "excel_shaped", "registered"]
 
+_VALUE_ERROR = Error.errors[ERROR]
 _KEY = re.compile(r"^'?\[(?P<book>[^\]]+)\](?P<sheet>.+?)'?!(?P<ref>[A-Z]+\d+(?::[A-Z]+\d+)?)$")
 
 
 def excel_shaped(value: Any) -> list[list[Any]]:
     """One formulas argument as xlwings passes it with ``ndim=2``: a 2-D list, None for empty/error."""
+    if type(value) is int and value == 0:
+        # formulas passes an omitted argument (``=F(1,,3)``) as the int 0 (cells come as arrays); xlwings
+        # passes it as None in both runtimes (classic: "missing"; Office.js: null). A literal 0 typed into
+        # a formula is indistinguishable here: the sample workbook never types one.
+        return [[None]]
     if isinstance(value, np.ndarray):
         array = value.reshape(1, 1) if value.ndim == 0 else value
         if array.ndim == 1:
@@ -57,7 +64,9 @@ def _result(value: Any) -> Any:
 def _adapter(function: Callable[..., Any]) -> Callable[..., Any]:
     def call(*args: Any) -> Any:
         result = function(*(excel_shaped(a) for a in args))
-        return np.asarray(result, dtype=object).view(Array)
+        # as Office.js does (xlwings.pro._xlofficejs.errorstr_to_errortype): the string "#VALUE!" is the error
+        cells = [[_VALUE_ERROR if cell == ERROR else cell for cell in row] for row in result]
+        return np.asarray(cells, dtype=object).view(Array)
 
     call.__name__ = function.__name__
     return call

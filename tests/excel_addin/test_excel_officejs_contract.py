@@ -39,20 +39,24 @@ import excel_addin.udfs as module
 
 def payload(name, *args):
     import inspect
-    count = len(inspect.signature(getattr(module, name)).parameters)
+    parameters = inspect.signature(getattr(module, name)).parameters.values()
+    count = len(parameters)
     matrices = [a if isinstance(a, list) else [[a]] for a in args]
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):  # Office.js sends a repeating parameter as one list
+        matrices = [*matrices[: count - 1], matrices[count - 1 :]]
     matrices += [[[None]]] * (count - len(matrices))
     return {"func_name": name, "args": matrices, "version": xw.__version__, "client": "Office.js",
             "runtime": "1.4", "culture_info_name": "en-US", "date_format": None}
 
 CALLS = {
-    "textbook": payload("LIQ_PRICE", 50000, 10, 1000, "long"),
-    "ints_and_text": payload("LIQ_PRICE", 50000, "10x", "1k", "L"),
-    "empty_cells_as_zero": payload("LIQ_PRICE", 50000, 10, 1000, "long", 0, 0, 0, 0, 0, 0),
-    "column_with_bad_row": payload("LIQ_PRICE", [[50000], ["abc"], [60000]], 10, 1000, "long"),
-    "binance_tiers": payload("LIQ_PRICE", 50000, 10, 1000, "long", None, "binance"),
+    "textbook": payload("LIQ_PRICE", 50000, "long", 10, 1000),
+    "ints_and_text": payload("LIQ_PRICE", 50000, "L", "10x", "1k"),
+    "empty_cells_as_zero": payload("LIQ_PRICE", 50000, "long", 10, 1000, 0, 0, 0, 0, 0, 0),
+    "column_with_bad_row": payload("LIQ_PRICE", [[50000], ["abc"], [60000]], "long", 10, 1000),
+    "why_bad_row": payload("LIQ_WHY", "LIQ_PRICE", [[50000], ["abc"], [60000]], "long", 10, 1000),
+    "binance_tiers": payload("LIQ_PRICE", 50000, "long", 10, 1000, None, "binance"),
     "text": payload("LIQ_TEXT", "50000 10x 1000 isolated"),
-    "compare": payload("LIQ_COMPARE", 50000, 10, 1000, "long", 10000),
+    "compare": payload("LIQ_COMPARE", 50000, "long", 10, 1000, None, None, None, 10000),
     "cross": payload("LIQ_CROSS", [["BTC", "long", 0.2, 50000]], 10000, None, 0.005),
 }
 
@@ -97,8 +101,8 @@ def test_metadata_snapshot(probe) -> None:
         assert [p["description"] for p in params] == [udfs.ARG_DOCS[n] for n in signature]
         assert all(p["dimensionality"] == "matrix" for p in params)
     price = functions["LIQ_PRICE"]["parameters"]
-    assert "optional" not in price[0]
-    assert all(p.get("optional") is True for p in price[1:])
+    assert "optional" not in price[0] and "optional" not in price[1]  # entry and side are required
+    assert all(p.get("optional") is True for p in price[2:])
 
 
 @pytest.mark.parametrize(
@@ -116,11 +120,14 @@ def test_calls(probe, key, expected) -> None:
     assert probe["results"][key] == expected
 
 
-def test_a_bad_row_is_a_value_not_an_exception(probe) -> None:
+def test_a_bad_row_is_an_error_value_not_an_exception(probe) -> None:
     result = probe["results"]["column_with_bad_row"]
     assert result[0] == [45250.0]
-    assert result[1][0].startswith("#VALUE! entry 'abc' is not a number")
+    assert result[1][0] == {"type": "Error", "errorType": "Value"}  # Excel's #VALUE!: IFERROR catches it
     assert result[2] == [54300.0]
+    why = probe["results"]["why_bad_row"]
+    assert why[0] == [""] and why[2] == [""]
+    assert why[1][0].startswith("entry 'abc' is not a number")
 
 
 def test_compare_table_spills(probe) -> None:

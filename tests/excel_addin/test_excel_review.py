@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from core import CallReview, parse_trade_call, review_call
 from excel_addin import udfs
 from excel_addin._cells import ERROR
+from tests.excel_addin.shown import shown
 
 BTC_CALL = "BTC long 50000 10x SL 48500 TP 54000 / 56000"
 ETH_CALL = "ETH short 3000 50x SL 3100 TP 2800"
@@ -35,7 +36,7 @@ CORNIX_LINES = [
 
 def table(*args: Any) -> list[list[Any]]:
     """Call LIQ_REVIEW and check the shape: rows of exactly (label, value), finite numbers, no NaN."""
-    result = udfs.LIQ_REVIEW(*args)
+    result = shown(udfs.LIQ_REVIEW, *args)
     for row in result:
         assert len(row) == 2
         assert isinstance(row[0], str)
@@ -211,7 +212,7 @@ class TestCells:
         ],
     )  # fmt: skip
     def test_a_bad_call_is_one_error_cell(self, args, message) -> None:
-        cell = only(udfs.LIQ_REVIEW(*args))
+        cell = only(shown(udfs.LIQ_REVIEW, *args))
         assert cell.startswith(ERROR)
         assert message in cell
 
@@ -233,7 +234,7 @@ cells = st.one_of(st.none(), st.booleans(), st.integers(-5, 100_000), st.floats(
     cells,
 )
 def test_garbage_never_raises_or_returns_nan(text, venue, balance, margin, risk_limit, fee) -> None:
-    result = udfs.LIQ_REVIEW(text, venue, balance, margin, risk_limit, fee)
+    result = shown(udfs.LIQ_REVIEW, text, venue, balance, margin, risk_limit, fee)
     if len(result[0]) == 1:  # a bad call or bad cell: one error cell
         assert only(result).startswith(ERROR)
     else:

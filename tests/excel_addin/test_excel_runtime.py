@@ -38,7 +38,7 @@ FUNCTIONS = [getattr(udfs, name) for name in udfs.__all__]
 def test_all_lists_every_function_sorted() -> None:
     defined = sorted(name for name, obj in vars(udfs).items() if name.startswith("LIQ_") and callable(obj))
     assert udfs.__all__ == defined
-    assert len(defined) == 21  # LIQ_MARK (issue 12) is the 21st
+    assert len(defined) == 22  # LIQ_MARK (issue 12) is the 21st, LIQ_WHY (issue 13) the 22nd
 
 
 @pytest.mark.parametrize("function", FUNCTIONS, ids=udfs.__all__)
@@ -46,7 +46,8 @@ class TestSignature:
     def test_positional_without_hints(self, function) -> None:
         signature = inspect.signature(function)
         kinds = {p.kind for p in signature.parameters.values()}
-        assert kinds == {inspect.Parameter.POSITIONAL_OR_KEYWORD}
+        assert kinds <= {inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.VAR_POSITIONAL}
+        assert inspect.Parameter.POSITIONAL_OR_KEYWORD in kinds
         assert function.__annotations__ == {}
         assert "caller" not in signature.parameters
 
@@ -83,29 +84,74 @@ def test_decorators_name_every_argument_in_order() -> None:
         assert isinstance(described, ast.Call)
         names = []
         for arg in described.args:
-            if isinstance(arg, ast.Starred):
-                names += [
-                    "entry",
-                    "leverage",
-                    "margin",
-                    "side",
-                    "mode",
-                    "venue",
-                    "symbol",
-                    "mmr",
-                    "balance",
-                    "quantity",
-                ]
+            if isinstance(arg, ast.Starred):  # *_TRADE or *_TRADE[:-1]
+                names += list(eval(ast.unparse(arg.value), {"_TRADE": udfs._TRADE}))
             else:
                 assert isinstance(arg, ast.Constant)
                 names.append(arg.value.partition(":")[0])  # "leverage:pnl_leverage": the name, its help key
-        assert names == [a.arg for a in node.args.args], node.name
+        vararg = [node.args.vararg.arg] if node.args.vararg else []
+        assert names == [a.arg for a in node.args.args] + vararg, node.name
         checked += 1
     assert checked == len(udfs.__all__)
 
 
 def test_trade_tuple_in_decorators_is_the_trade_signature() -> None:
     assert list(inspect.signature(udfs.LIQ_PRICE).parameters) == list(udfs._TRADE)
+
+
+def _parameters(function) -> list[inspect.Parameter]:
+    return list(inspect.signature(function).parameters.values())
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=udfs.__all__)
+def test_required_arguments_come_first_and_have_no_default(function) -> None:
+    """Issue 13: 'side shows as optional but is required'. What a function cannot answer without has no
+    default (Excel shows it as required) and sits before every optional argument."""
+    parameters = [p for p in _parameters(function) if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    required = [p.name for p in parameters if p.default is inspect.Parameter.empty]
+    assert [p.name for p in parameters[: len(required)]] == required
+    if "side" in [p.name for p in parameters] and function not in (udfs.LIQ_DCA, udfs.LIQ_TEXT):
+        assert "side" in required, function.__name__  # DCA: long by default; LIQ_TEXT: both sides
+
+
+TRADE_TAKERS = [f for f in FUNCTIONS if "leverage" in inspect.signature(f).parameters and "margin" in
+                inspect.signature(f).parameters and f is not udfs.LIQ_REVIEW]  # fmt: skip
+
+
+@pytest.mark.parametrize("function", TRADE_TAKERS, ids=[f.__name__ for f in TRADE_TAKERS])
+def test_a_trade_is_the_same_arguments_in_the_same_order(function) -> None:
+    """Issue 13: 'the balance is the 9th argument in LIQ_PRICE and the 5th in LIQ_COMPARE'. Every function
+    that takes a trade takes LIQ_PRICE's arguments as one block, after its own required ones."""
+    names = [p.name for p in _parameters(function)]
+    own = names.index("entry")
+    block = names[own:]
+    assert block == list(udfs._TRADE[: len(block)]), function.__name__
+    assert len(block) >= len(udfs._TRADE) - 1  # LIQ_COMPARE has no mode: it shows both
+    assert all(p.default is inspect.Parameter.empty for p in _parameters(function)[: own + 2])
+
+
+@pytest.mark.parametrize("name", ["entry", "side"])
+def test_entry_and_side_lead_where_there_is_no_own_argument(name) -> None:
+    for function in (udfs.LIQ_PNL, udfs.LIQ_ROE, udfs.LIQ_TARGET_PRICE, udfs.LIQ_MAX_LEVERAGE, udfs.LIQ_PRICE):
+        assert [p.name for p in _parameters(function)].index(name) == ("entry", "side").index(name)
+
+
+@pytest.mark.parametrize("name", sorted(udfs.ARG_DOCS))
+def test_help_says_the_unit(name) -> None:
+    """Issue 13: help texts say the unit: USDT for prices and amounts, coins for quantities, a fraction
+    (and the % cell that holds it) for rates, a multiple for leverages."""
+    units = {
+        "USDT": {"entry", "margin", "balance", "account", "wallet", "stop_price", "exit_price", "fill_prices"},
+        "coins": {"quantity", "pnl_quantity", "fill_quantities", "positions"},
+        "fraction": {"mmr", "fee", "funding_rate", "risk", "roe", "buffer", "risk_limit"},
+        "multiple": {"leverage", "roe_leverage"},
+    }
+    wanted = [unit for unit, names in units.items() if name in names]
+    assert all(unit in udfs.ARG_DOCS[name] for unit in wanted), (name, udfs.ARG_DOCS[name])
+    assert wanted or name in {
+        "side", "venue", "symbol", "mode", "periods", "pnl_leverage", "trade", "text_side", "call_text", "dca_side",
+        "mark_symbol", "mark_venue", "function_name", "args",
+    }  # fmt: skip
 
 
 def test_no_op_decorators_on_linux() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from excel_addin import udfs
+from tests.excel_addin.shown import shown
 
 QTY = 0.128866
 MARGIN = 97_000 * QTY / 25
@@ -25,12 +26,14 @@ MARGIN = 97_000 * QTY / 25
     ],
 )
 def test_liq_pnl_with_a_leverage_stops_at_liquidation(exit_price: float, leverage: object, expected: float) -> None:
-    got = udfs.LIQ_PNL([[97_000]], [[exit_price]], [[QTY]], [["long"]], [[None]], [[leverage]])
+    got = shown(udfs.LIQ_PNL, [[97_000]], [["long"]], [[exit_price]], [[QTY]], [[None]], [[leverage]])
     assert got[0][0] == pytest.approx(expected, rel=1e-9)
 
 
 def test_liq_pnl_column_with_leverage_mixes_rows() -> None:
-    got = udfs.LIQ_PNL([[97_000], [97_000]], [[90_000], [95_000]], [[QTY], [QTY]], [["L"], ["L"]], None, [[25], [25]])
+    got = shown(
+        udfs.LIQ_PNL, [[97_000], [97_000]], [["L"], ["L"]], [[90_000], [95_000]], [[QTY], [QTY]], None, [[25], [25]]
+    )
     assert got[0][0] == pytest.approx(-MARGIN, rel=1e-9) and got[1][0] == pytest.approx(-2_000 * QTY, rel=1e-9)
 
 
@@ -42,12 +45,14 @@ def test_liq_pnl_column_with_leverage_mixes_rows() -> None:
     ],
 )
 def test_liq_roe_is_at_most_minus_100_percent(exit_price: float, expected: float) -> None:
-    got = udfs.LIQ_ROE([[97_000]], [[exit_price]], [["25x"]], [["long"]], [[None]])
+    got = shown(udfs.LIQ_ROE, [[97_000]], [["long"]], [[exit_price]], [["25x"]], [[None]])
     assert got[0][0] == pytest.approx(expected, rel=1e-9)
 
 
 def test_liq_target_price_past_liquidation_is_refused() -> None:
-    got = udfs.LIQ_TARGET_PRICE([[97_000], [97_000]], [["-150%"], ["50%"]], [[25], [25]], [["long"], ["long"]], None)
+    got = shown(
+        udfs.LIQ_TARGET_PRICE, [[97_000], [97_000]], [["long"], ["long"]], [["-150%"], ["50%"]], [[25], [25]], None
+    )
     assert isinstance(got[0][0], str) and got[0][0].startswith("#VALUE! roe -150.00% lies past liquidation at 93,605")
     assert got[1][0] == pytest.approx(97_000 * (1 + 0.5 / 25), rel=1e-12)  # 98,940
 
@@ -65,24 +70,24 @@ def test_liq_target_price_past_liquidation_is_refused() -> None:
     ],
 )
 def test_liq_price_and_compare_for_coins_under_a_dollar(entry: float, mmr: float, expected: float) -> None:
-    column = udfs.LIQ_PRICE([[entry], [entry]], 50, 1000, "long", None, None, None, mmr)
+    column = shown(udfs.LIQ_PRICE, [[entry], [entry]], "long", 50, 1000, None, None, None, None, mmr)
     assert [row[0] for row in column] == pytest.approx([expected, expected], rel=1e-12)
-    single = udfs.LIQ_PRICE(entry, 50, 1000, "long", None, None, None, mmr)
+    single = shown(udfs.LIQ_PRICE, entry, "long", 50, 1000, None, None, None, None, mmr)
     assert single[0][0] == pytest.approx(expected, rel=1e-12)
     # on Binance's rules with your MMR: six significant figures, never 0 or a fixed step
-    binance = udfs.LIQ_PRICE(entry, 50, 1000, "long", None, "binance", None, mmr)[0][0]
+    binance = shown(udfs.LIQ_PRICE, entry, "long", 50, 1000, None, "binance", None, None, mmr)[0][0]
     assert 0 < binance < entry and binance == pytest.approx(expected, rel=2e-2)
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param((50000, 250, 200, "long"), "#VALUE! already liquidated at entry", id="liq-above-entry"),
-        pytest.param(([[1e308], [50000]], 10, 1000, "long"), "#VALUE! entry price 1 × 10^308 is too large", id="huge"),
+        pytest.param((50000, "long", 250, 200), "#VALUE! already liquidated at entry", id="liq-above-entry"),
+        pytest.param(([[1e308], [50000]], "long", 10, 1000), "#VALUE! entry price 1 × 10^308 is too large", id="huge"),
     ],
 )
 def test_liq_price_refuses_what_cannot_be_shown(args: tuple, message: str) -> None:
-    got = udfs.LIQ_PRICE(*args)
+    got = shown(udfs.LIQ_PRICE, *args)
     assert isinstance(got[0][0], str) and got[0][0].startswith(message)
 
 
@@ -94,5 +99,5 @@ def test_liq_price_refuses_what_cannot_be_shown(args: tuple, message: str) -> No
     ],
 )
 def test_stop_check_refuses_impossible_stops(stop: float, message: str) -> None:
-    got = udfs.LIQ_STOP_CHECK(stop, 50000, 10, 1000, "long")
+    got = shown(udfs.LIQ_STOP_CHECK, stop, 50000, "long", 10, 1000)
     assert got[0][0].startswith(message)

@@ -37,8 +37,9 @@ from core import (
 )
 from excel_addin import _cells, udfs
 from excel_addin._cells import ERROR, NO_LIQUIDATION
+from tests.excel_addin.shown import shown
 
-TEXTBOOK = (50000, 10, 1000, "long")  # PRODUCT.md §6: 50,000 entry, 10x, 1,000 margin
+TEXTBOOK = (50000, "long", 10, 1000)  # PRODUCT.md §6: 50,000 entry, long, 10x, 1,000 margin
 
 
 def only(result: list[list[Any]]) -> Any:
@@ -70,28 +71,28 @@ class TestLiqPrice:
         ("args", "expected", "tol"),
         [
             pytest.param(TEXTBOOK, 45_250.0, 1e-9, id="textbook long: 50,000·(1 − 1/10 + 0.005)"),
-            pytest.param((50000, 10, 1000, "short"), 54_750.0, 1e-9, id="textbook short (derivations D1)"),
+            pytest.param((50000, "short", 10, 1000), 54_750.0, 1e-9, id="textbook short (derivations D1)"),
             pytest.param(
-                (50000, 10, 1000, "long", "cross", None, None, None, 10000), 250.0, 1e-9,
+                (50000, "long", 10, 1000, None, None, None, 10000, None, "cross"), 250.0, 1e-9,
                 id="textbook cross: 50,000 − (10,000 − 50)/0.2 (FORMULAS §9)",
             ),
             pytest.param(
                 # 45,226.1307 to six significant figures, up for a long (no instrument tick with your MMR)
-                (50000, 10, 1000, "long", None, "binance", None, 0.005), 45_226.2, 1e-9,
+                (50000, "long", 10, 1000, None, "binance", None, None, 0.005), 45_226.2, 1e-9,
                 id="Binance formula, MMR 0.5 %: (1,000 − 10,000)/(0.2·0.005 − 0.2) (FORMULAS §9)",
             ),
             pytest.param(
-                (50000, 10, 1000, "long", None, "binance"), 45_180.8, 1e-9,
+                (50000, "long", 10, 1000, None, "binance"), 45_180.8, 1e-9,
                 id="Binance BTC bracket 1 (0.4 %): −9,000/−0.1992 = 45,180.72 → tick 0.1 up",
             ),
             pytest.param(
-                (50000, None, None, "long", None, None, None, None, None, 0.2), None, 0,
+                (50000, "long", None, None, 0.2), None, 0,
                 id="quantity alone does not size an isolated trade",
             ),
         ],
     )  # fmt: skip
     def test_worked_examples(self, args, expected, tol) -> None:
-        cell = only(udfs.LIQ_PRICE(*args))
+        cell = only(shown(udfs.LIQ_PRICE, *args))
         if expected is None:
             assert cell.startswith(ERROR)
         else:
@@ -100,51 +101,51 @@ class TestLiqPrice:
     @pytest.mark.parametrize(
         "args",
         [
-            pytest.param(([[50000.0]], [[10.0]], [[1000.0]], [["long"]]), id="classic floats in 2-D lists"),
-            pytest.param(([[50000]], [[10]], [[1000]], [["long"]]), id="Office.js ints"),
-            pytest.param(("50k", "10x", "1k", "L"), id="text as traders type it"),
-            pytest.param((50000, "x10", "$1,000", "Buy"), id="more text"),
-            pytest.param((50000, 10, 1000, 1), id="side as 1"),
-            pytest.param((50000, 10, 1000, "long", "", "", "", "", "", ""), id="empty strings"),
-            pytest.param((50000, 10, 1000, "long", 0, 0, 0, 0, 0, 0), id="Office.js empty cells as 0"),
-            pytest.param((50000, 10, 1000, "long", None, None, None, None, None, None), id="classic None"),
+            pytest.param(([[50000.0]], [["long"]], [[10.0]], [[1000.0]]), id="classic floats in 2-D lists"),
+            pytest.param(([[50000]], [["long"]], [[10]], [[1000]]), id="Office.js ints"),
+            pytest.param(("50k", "L", "10x", "1k"), id="text as traders type it"),
+            pytest.param((50000, "Buy", "x10", "$1,000"), id="more text"),
+            pytest.param((50000, 1, 10, 1000), id="side as 1"),
+            pytest.param((50000, "long", 10, 1000, "", "", "", "", "", ""), id="empty strings"),
+            pytest.param((50000, "long", 10, 1000, 0, 0, 0, 0, 0, 0), id="Office.js empty cells as 0"),
+            pytest.param((50000, "long", 10, 1000), id="classic None"),
         ],
     )
     def test_excel_shapes_give_the_same_answer(self, args) -> None:
-        assert only(udfs.LIQ_PRICE(*args)) == 45_250.0
+        assert only(shown(udfs.LIQ_PRICE, *args)) == 45_250.0
 
     def test_matches_core_calculate(self) -> None:
         request = TradeRequest(entry_price=3000, leverage=20, quantity=2, side="short", venue="binance", symbol="ETH")
         expected = calculate(request).liquidation_price
-        assert only(udfs.LIQ_PRICE(3000, 20, None, "short", None, "binance", "ETH", None, None, 2)) == expected
+        assert only(shown(udfs.LIQ_PRICE, 3000, "short", 20, None, 2, "binance", "ETH", None, None, None)) == expected
 
     def test_empty_mmr_uses_the_tiers_not_zero(self) -> None:
-        tiers = only(udfs.LIQ_PRICE(50000, 10, 1000, "long", None, "binance"))
-        assert only(udfs.LIQ_PRICE(50000, 10, 1000, "long", None, "binance", None, 0)) == tiers
-        assert only(udfs.LIQ_PRICE(50000, 10, 1000, "long", None, "binance", None, "")) == tiers
-        zero = only(udfs.LIQ_PRICE(50000, 10, 1000, "long", None, "binance", None, "0%"))
+        tiers = only(shown(udfs.LIQ_PRICE, 50000, "long", 10, 1000, None, "binance"))
+        assert only(shown(udfs.LIQ_PRICE, 50000, "long", 10, 1000, None, "binance", None, None, 0)) == tiers
+        assert only(shown(udfs.LIQ_PRICE, 50000, "long", 10, 1000, None, "binance", None, None, "")) == tiers
+        zero = only(shown(udfs.LIQ_PRICE, 50000, "long", 10, 1000, None, "binance", None, None, "0%"))
         assert zero == pytest.approx(45_000.0, abs=0.1)  # MMR 0: liquidation at bankruptcy
         assert zero != tiers
 
     def test_no_liquidation_is_text(self) -> None:
-        cell = only(udfs.LIQ_PRICE(50000, 10, 1000, "long", "cross", "binance", None, None, 10000))
+        cell = only(shown(udfs.LIQ_PRICE, 50000, "long", 10, 1000, None, "binance", None, 10000, None, "cross"))
         assert cell.startswith(f"{NO_LIQUIDATION}: the wallet covers the whole position")
 
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            pytest.param((50000, 10, 1000), "side is empty; type long or short", id="no side"),
-            pytest.param((50000, 150, 1000, "long", None, "binance"), "type a leverage of 100x or less",
+            pytest.param((50000, None, 10, 1000), "side is empty; type long or short", id="no side"),
+            pytest.param((50000, "long", 150, 1000, None, "binance"), "type a leverage of 100x or less",
                          id="above the bracket maximum"),
-            pytest.param((50000, 10, 1000, "long", "cross"), "add the balance", id="cross without a balance"),
-            pytest.param((50000, 10, 1000, "long", None, "okx"), "no okx USDT-margined tier table",
+            pytest.param((50000, "long", 10, 1000, None, None, None, None, None, "cross"), "add the balance", id="cross without a balance"),
+            pytest.param((50000, "long", 10, 1000, None, "okx"), "no okx USDT-margined tier table",
                          id="venue without a bundled table"),
-            pytest.param((50000, 10, 1000, "long", None, "nyse"), "venue 'nyse' is unknown", id="unknown venue"),
-            pytest.param((-5, 10, 1000, "long"), "entry price -5:", id="negative entry"),
+            pytest.param((50000, "long", 10, 1000, None, "nyse"), "venue 'nyse' is unknown", id="unknown venue"),
+            pytest.param((-5, "long", 10, 1000), "entry price -5:", id="negative entry"),
         ],
     )  # fmt: skip
     def test_errors_say_what_to_type(self, args, message) -> None:
-        cell = only(udfs.LIQ_PRICE(*args))
+        cell = only(shown(udfs.LIQ_PRICE, *args))
         assert cell.startswith(ERROR)
         assert message in cell
 
@@ -159,11 +160,11 @@ class TestTradeFigures:
             pytest.param(udfs.LIQ_BANKRUPTCY, TEXTBOOK, 45_000.0, id="bankruptcy"),
             pytest.param(udfs.LIQ_DISTANCE, TEXTBOOK, -0.095, id="distance"),
             pytest.param(udfs.LIQ_INITIAL_MARGIN, TEXTBOOK, 1_000.0, id="initial margin"),
-            pytest.param(udfs.LIQ_INITIAL_MARGIN, (50000, 10, None, "long", None, None, None, None, None, 0.2),
+            pytest.param(udfs.LIQ_INITIAL_MARGIN, (50000, "long", 10, None, 0.2),
                          1_000.0, id="initial margin from quantity"),
             pytest.param(udfs.LIQ_MAINT_MARGIN, TEXTBOOK, 50.0, id="maintenance margin"),
             pytest.param(udfs.LIQ_MAX_LOSS, TEXTBOOK, 1_000.0, id="max loss isolated"),
-            pytest.param(udfs.LIQ_MAX_LOSS, (*TEXTBOOK, "cross", None, None, None, 10000), 10_000.0,
+            pytest.param(udfs.LIQ_MAX_LOSS, (*TEXTBOOK, None, None, None, 10000, None, "cross"), 10_000.0,
                          id="max loss cross"),
         ],
     )  # fmt: skip
@@ -173,21 +174,22 @@ class TestTradeFigures:
     def test_bankruptcy_matches_core(self) -> None:
         request = TradeRequest(entry_price=50000, leverage=10, margin=1000, side="short", venue="binance")
         assert (
-            only(udfs.LIQ_BANKRUPTCY(50000, 10, 1000, "short", None, "binance")) == calculate(request).bankruptcy_price
+            only(shown(udfs.LIQ_BANKRUPTCY, 50000, "short", 10, 1000, None, "binance"))
+            == calculate(request).bankruptcy_price
         )
 
     def test_initial_margin_without_leverage_is_explained(self) -> None:
-        cell = only(udfs.LIQ_INITIAL_MARGIN(50000, None, None, "long", "cross", None, None, None, 10000, 0.2))
+        cell = only(shown(udfs.LIQ_INITIAL_MARGIN, 50000, "long", None, None, 0.2, None, None, 10000, None, "cross"))
         assert cell == "no initial margin: give the leverage or the margin"
 
 
 class TestStopAndFunding:
     def test_stop_check(self) -> None:
         # (48,000 − 45,250)/50,000 = 5.5% of entry between stop and liquidation
-        assert only(udfs.LIQ_STOP_CHECK(48000, *TEXTBOOK)) == "stop fires 5.5% of entry before liquidation"
+        assert only(shown(udfs.LIQ_STOP_CHECK, 48000, *TEXTBOOK)) == "stop fires 5.5% of entry before liquidation"
 
     def test_stop_beyond_liquidation(self) -> None:
-        cell = only(udfs.LIQ_STOP_CHECK(44000, *TEXTBOOK))
+        cell = only(shown(udfs.LIQ_STOP_CHECK, 44000, *TEXTBOOK))
         assert cell == "stop is 2.5% of entry beyond the liquidation price: you are liquidated first"
 
     @pytest.mark.parametrize(
@@ -200,16 +202,16 @@ class TestStopAndFunding:
         ],
     )
     def test_funding(self, rate, periods, expected) -> None:
-        assert only(udfs.LIQ_FUNDING(rate, periods, *TEXTBOOK)) == pytest.approx(expected, abs=1e-9)
+        assert only(shown(udfs.LIQ_FUNDING, rate, periods, *TEXTBOOK)) == pytest.approx(expected, abs=1e-9)
 
     def test_funding_needs_isolated(self) -> None:
-        cell = only(udfs.LIQ_FUNDING(0.0001, 21, *TEXTBOOK, "cross", None, None, None, 10000))
+        cell = only(shown(udfs.LIQ_FUNDING, 0.0001, 21, *TEXTBOOK, None, None, None, 10000, None, "cross"))
         assert cell == f"{ERROR} funding drift is computed for isolated positions; use iso"
 
 
 class TestTables:
     def test_compare_textbook(self) -> None:
-        table = udfs.LIQ_COMPARE(*TEXTBOOK, 10000)
+        table = shown(udfs.LIQ_COMPARE, *TEXTBOOK, None, None, None, 10000)
         assert_cells(table, (6, 3))
         comparison = compare_margin_modes(TradeRequest(entry_price=50000, leverage=10, margin=1000, side="long"), 10000)
         assert table[0] == ["", "isolated", "cross"]
@@ -219,11 +221,13 @@ class TestTables:
         assert table[4] == ["at risk (max loss)", 1_000.0, 10_000.0]
 
     def test_compare_needs_one_trade_and_a_balance(self) -> None:
-        assert only(udfs.LIQ_COMPARE(*TEXTBOOK)).startswith(f"{ERROR} comparing needs the account balance")
-        assert "give single cells" in only(udfs.LIQ_COMPARE([[50000], [60000]], 10, 1000, "long", 10000))
+        assert only(shown(udfs.LIQ_COMPARE, *TEXTBOOK)).startswith(f"{ERROR} comparing needs the account balance")
+        assert "give single cells" in only(
+            shown(udfs.LIQ_COMPARE, [[50000], [60000]], "long", 10, 1000, None, None, None, 10000)
+        )
 
     def test_tiers(self) -> None:
-        table = udfs.LIQ_TIERS("binance", "BTCUSDT")
+        table = shown(udfs.LIQ_TIERS, "binance", "BTCUSDT")
         expected = tier_table("binance", "BTC")
         assert table[0] == _cells.TIER_HEADER
         assert len(table) == len(expected.tiers) + 2
@@ -231,23 +235,25 @@ class TestTables:
         assert table[-1][:2] == ["Binance BTCUSDT", "as of 2024-09-26"]
 
     def test_textbook_tiers_are_flat_without_a_cap(self) -> None:
-        table = udfs.LIQ_TIERS()
+        table = shown(
+            udfs.LIQ_TIERS,
+        )
         assert table[1] == [1, 0.0, "no cap", 0.005, 1000.0, 0.0]
 
     def test_tiers_error(self) -> None:
-        assert "no binance USDT-margined tier table for 'DOGE'" in only(udfs.LIQ_TIERS("binance", "DOGE"))
+        assert "no binance USDT-margined tier table for 'DOGE'" in only(shown(udfs.LIQ_TIERS, "binance", "DOGE"))
 
 
 class TestText:
     def test_no_side_spills_long_and_short(self) -> None:
-        assert udfs.LIQ_TEXT("50000 10x 1000 isolated") == [[45_250.0, 54_750.0]]
+        assert shown(udfs.LIQ_TEXT, "50000 10x 1000 isolated") == [[45_250.0, 54_750.0]]
 
     def test_side_from_the_text_or_the_argument(self) -> None:
-        assert udfs.LIQ_TEXT("50k x10 1k iso short") == [[54_750.0]]
-        assert udfs.LIQ_TEXT("50000 10x 1000", "L") == [[45_250.0]]
+        assert shown(udfs.LIQ_TEXT, "50k x10 1k iso short") == [[54_750.0]]
+        assert shown(udfs.LIQ_TEXT, "50000 10x 1000", "L") == [[45_250.0]]
 
     def test_a_column_of_lines(self) -> None:
-        result = udfs.LIQ_TEXT([["50000 10x 1000 long"], ["50000 10x 1000"], ["nonsense"]])
+        result = shown(udfs.LIQ_TEXT, [["50000 10x 1000 long"], ["50000 10x 1000"], ["nonsense"]])
         assert result[0] == [45_250.0, ""]
         assert result[1] == [45_250.0, 54_750.0]
         assert result[2][0].startswith(f"{ERROR} 'nonsense' is not understood")
@@ -258,24 +264,24 @@ class TestPnlRoeTarget:
     @pytest.mark.parametrize(
         ("args", "expected"),
         [
-            pytest.param((50000, 55000, 0.2, "long"), 1_000.0, id="0.2 × 5,000"),
-            pytest.param((50000, 55000, 0.2, "short"), -1_000.0, id="short loses"),
-            pytest.param((50000, 55000, 0.2, "long", "0.05%"), 989.5, id="fees 0.0005·0.2·105,000 = 10.5"),
+            pytest.param((50000, "long", 55000, 0.2), 1_000.0, id="0.2 × 5,000"),
+            pytest.param((50000, "short", 55000, 0.2), -1_000.0, id="short loses"),
+            pytest.param((50000, "long", 55000, 0.2, "0.05%"), 989.5, id="fees 0.0005·0.2·105,000 = 10.5"),
         ],
     )
     def test_pnl(self, args, expected) -> None:
-        assert only(udfs.LIQ_PNL(*args)) == pytest.approx(expected, abs=1e-9)
+        assert only(shown(udfs.LIQ_PNL, *args)) == pytest.approx(expected, abs=1e-9)
 
     def test_roe(self) -> None:
         # +10 % price move at 10x = +100 % on margin
-        assert only(udfs.LIQ_ROE(50000, 55000, "10x", "long")) == pytest.approx(1.0, abs=1e-12)
+        assert only(shown(udfs.LIQ_ROE, 50000, "long", 55000, "10x")) == pytest.approx(1.0, abs=1e-12)
 
     def test_target_price(self) -> None:
         # EP·(1 + roe/L) = 50,000·1.05 (core.pnl.target_price doctest)
-        assert only(udfs.LIQ_TARGET_PRICE(50000, "50%", 10, "long")) == pytest.approx(52_500.0, abs=1e-9)
+        assert only(shown(udfs.LIQ_TARGET_PRICE, 50000, "long", "50%", 10)) == pytest.approx(52_500.0, abs=1e-9)
 
     def test_target_out_of_reach(self) -> None:
-        cell = only(udfs.LIQ_TARGET_PRICE(50000, 20, 10, "short"))
+        cell = only(shown(udfs.LIQ_TARGET_PRICE, 50000, "short", 20, 10))
         # issue 13: an ROE whose exit is at or below 0 is asked as a percent typed as a plain number
         assert cell.startswith(
             f"{ERROR} no price gives a short an ROE of 2,000% at 10x (the exit would be at or below 0): did you mean 20%?"
@@ -285,18 +291,18 @@ class TestPnlRoeTarget:
 class TestSizing:
     def test_size(self) -> None:
         # 1 % of 10,000 = 100 lost over a 1,500 stop distance: 100/1,500 coins (core.sizing doctest)
-        assert only(udfs.LIQ_SIZE(10000, 0.01, 50000, 48500)) == pytest.approx(100 / 1500, rel=1e-12)
+        assert only(shown(udfs.LIQ_SIZE, 50000, 48500, 10000, 0.01)) == pytest.approx(100 / 1500, rel=1e-12)
 
     def test_size_with_fees_matches_core(self) -> None:
         expected = position_size(10000, 0.01, 50000, 48500, taker_fee_rate=0.0005)
-        assert only(udfs.LIQ_SIZE(10000, "1%", 50000, 48500, "0.05%")) == expected
+        assert only(shown(udfs.LIQ_SIZE, 50000, 48500, 10000, "1%", "0.05%")) == expected
 
     def test_max_leverage_textbook(self) -> None:
         # MM at entry, flat 0.5 %: S_b = 48,500·0.995 = 48,257.5; W = q·(250 + 1,742.5) → 50,000/1,992.5
-        assert only(udfs.LIQ_MAX_LEVERAGE(50000, 48500, "long", 0.2)) == pytest.approx(50000 / 1992.5, rel=1e-12)
+        assert only(shown(udfs.LIQ_MAX_LEVERAGE, 50000, "long", 48500, 0.2)) == pytest.approx(50000 / 1992.5, rel=1e-12)
 
     def test_max_leverage_wrong_side(self) -> None:
-        cell = only(udfs.LIQ_MAX_LEVERAGE(50000, 52000, "long", 0.2))
+        cell = only(shown(udfs.LIQ_MAX_LEVERAGE, 50000, "long", 52000, 0.2))
         assert cell == f"{ERROR} a long's stop must be below its entry: stop 52,000 vs entry 50,000"
 
 
@@ -307,9 +313,9 @@ class TestCross:
         expected = cross_account(
             parse_cross_account("bal 20000; BTC long 0.5 @ 60000; ETH short 10 @ 3000 mark 2900; binance")
         )
-        prices = udfs.LIQ_CROSS(self.POSITIONS, 20000, "binance")
+        prices = shown(udfs.LIQ_CROSS, self.POSITIONS, 20000, "binance")
         assert prices == [[p.liquidation_price] for p in expected.positions]
-        move = only(udfs.LIQ_CROSS_MOVE(self.POSITIONS, 20000, "binance"))
+        move = only(shown(udfs.LIQ_CROSS_MOVE, self.POSITIONS, 20000, "binance"))
         if expected.account_move is None:
             assert move.startswith(NO_LIQUIDATION)
         else:
@@ -317,28 +323,28 @@ class TestCross:
 
     def test_single_position_is_the_textbook_cross(self) -> None:
         # one position, flat 0.5 %, MM at entry: 50,000 − (10,000 − 50)/0.2 = 250 (FORMULAS §9)
-        assert udfs.LIQ_CROSS([["BTC", "L", 0.2, 50000]], 10000, None, 0.005) == [[250.0]]
+        assert shown(udfs.LIQ_CROSS, [["BTC", "L", 0.2, 50000]], 10000, None, 0.005) == [[250.0]]
 
     def test_header_and_empty_rows_stay_empty(self) -> None:
         rows = [["symbol", "side", "qty", "entry", "mark"], *self.POSITIONS, [None, None, None, None, None]]
-        result = udfs.LIQ_CROSS(rows, 20000, "binance")
+        result = shown(udfs.LIQ_CROSS, rows, 20000, "binance")
         assert result[0] == [""]
         assert result[-1] == [""]
-        assert result[1:3] == udfs.LIQ_CROSS(self.POSITIONS, 20000, "binance")
+        assert result[1:3] == shown(udfs.LIQ_CROSS, self.POSITIONS, 20000, "binance")
 
     def test_a_bad_row_points_every_row_at_it(self) -> None:
         rows = [self.POSITIONS[0], ["ETH", "short", "ten", 3000, None]]
-        result = udfs.LIQ_CROSS(rows, 20000, "binance")
+        result = shown(udfs.LIQ_CROSS, rows, 20000, "binance")
         assert result[1] == [f"{ERROR} quantity 'ten' is not a number; type a quantity like 0.5"]
         assert result[0] == [f"{ERROR} fix row 2 of the positions first; cross prices depend on every position"]
-        move = only(udfs.LIQ_CROSS_MOVE(rows, 20000, "binance"))
+        move = only(shown(udfs.LIQ_CROSS_MOVE, rows, 20000, "binance"))
         assert move == f"{ERROR} row 2 of the positions: quantity 'ten' is not a number; type a quantity like 0.5"
 
     def test_whole_account_errors(self) -> None:
-        assert "4 or 5" in only(udfs.LIQ_CROSS([["BTC", "long", 0.5]], 20000))
-        assert "wallet is empty" in only(udfs.LIQ_CROSS(self.POSITIONS, None, "binance"))
-        assert "wallet is one cell" in only(udfs.LIQ_CROSS(self.POSITIONS, [[1], [2]], "binance"))
-        assert "no positions given" in only(udfs.LIQ_CROSS([[None] * 4], 20000))
+        assert "4 or 5" in only(shown(udfs.LIQ_CROSS, [["BTC", "long", 0.5]], 20000))
+        assert "wallet is empty" in only(shown(udfs.LIQ_CROSS, self.POSITIONS, None, "binance"))
+        assert "wallet is one cell" in only(shown(udfs.LIQ_CROSS, self.POSITIONS, [[1], [2]], "binance"))
+        assert "no positions given" in only(shown(udfs.LIQ_CROSS, [[None] * 4], 20000))
 
     def test_cross_symbols_are_normalised_like_trades(self) -> None:
         request = CrossAccountRequest(
@@ -347,7 +353,7 @@ class TestCross:
             venue="binance",
         )
         expected = cross_account(request).positions[0].liquidation_price
-        assert udfs.LIQ_CROSS([["ethusdt", "short", 10, 3000]], 20000, "binance") == [[expected]]
+        assert shown(udfs.LIQ_CROSS, [["ethusdt", "short", 10, 3000]], 20000, "binance") == [[expected]]
 
 
 class TestLiqDca:
@@ -361,7 +367,7 @@ class TestLiqDca:
     def test_textbook_add_beyond_liquidation_is_flagged(self) -> None:
         # step 1: 50,000·(1 − 0.1 + 0.005) = 45,250, above the 44,000 fill; step 2: average 47,000,
         # margin 9,400/10 = 940, liquidation 47,000·0.905 = 42,535
-        table = udfs.LIQ_DCA([[50000], [44000]], [[0.1], [0.1]], 10)
+        table = shown(udfs.LIQ_DCA, [[50000], [44000]], [[0.1], [0.1]], 10)
         assert_cells(table, (3, 9))
         assert table[0] == self.HEADER
         assert table[1][:6] == [1, 50_000.0, 0.1, 0.1, 50_000.0, 500.0]
@@ -378,7 +384,7 @@ class TestLiqDca:
     def test_binance_ladder(self) -> None:
         # bracket 1 (MMR 0.4 %): (500 − 5,000)/(−0.0996) = 45,180.72 → 45,180.8; (980 − 9,800)/(−0.1992)
         # = 44,277.11 → 44,277.2; (1,900 − 19,000)/(−0.3984) = 42,921.69 → 42,921.7 (tick 0.1, up for a long)
-        table = udfs.LIQ_DCA(*self.BINANCE)
+        table = shown(udfs.LIQ_DCA, *self.BINANCE)
         assert_cells(table, (4, 9))
         assert [row[4] for row in table[1:]] == pytest.approx([50_000.0, 49_000.0, 47_500.0], abs=1e-9)
         assert [row[5] for row in table[1:]] == pytest.approx([500.0, 980.0, 1_900.0], abs=1e-9)
@@ -389,7 +395,7 @@ class TestLiqDca:
         fills = [(3000.0, 0.5), (3150.0, 0.5)]
         request = TradeRequest(entry_price=3000, quantity=0.5, leverage=10, side="short", venue="binance", symbol="ETH")
         steps = dca_ladder(request, fills)
-        table = udfs.LIQ_DCA([[3000, 3150]], [[0.5, 0.5]], "10x", "S", "binance", "ETHUSDT")
+        table = shown(udfs.LIQ_DCA, [[3000, 3150]], [[0.5, 0.5]], "10x", "S", "binance", "ETHUSDT")
         assert table[1:] == [
             [s.step, s.fill_price, s.fill_quantity, s.total_quantity, s.average_entry, s.margin, s.liquidation_price,
              s.move_from_fill, ""]
@@ -398,7 +404,7 @@ class TestLiqDca:
 
     def test_textbook_short(self) -> None:
         # average 3,075, margin 307.5, liquidation 3,075·(1 + 0.1 − 0.005) = 3,367.125 (D12)
-        table = udfs.LIQ_DCA([[3000], [3150]], [[0.5], [0.5]], 10, "short")
+        table = shown(udfs.LIQ_DCA, [[3000], [3150]], [[0.5], [0.5]], 10, "short")
         assert table[2][4:7] == pytest.approx([3_075.0, 307.5, 3_367.125], abs=1e-9)
 
     @pytest.mark.parametrize(
@@ -419,22 +425,22 @@ class TestLiqDca:
         ],
     )  # fmt: skip
     def test_excel_shapes_give_the_same_table(self, args) -> None:
-        assert udfs.LIQ_DCA(*args) == udfs.LIQ_DCA(*self.BINANCE)
+        assert shown(udfs.LIQ_DCA, *args) == shown(udfs.LIQ_DCA, *self.BINANCE)
 
     def test_mmr_as_percent_text_or_number(self) -> None:
         # textbook, MMR 0.5 % given explicitly = the default: 45,250 then 42,535
         for mmr in ("0.5%", 0.005):
-            table = udfs.LIQ_DCA([[50000], [44000]], [[0.1], [0.1]], 10, "long", None, None, mmr)
+            table = shown(udfs.LIQ_DCA, [[50000], [44000]], [[0.1], [0.1]], 10, "long", None, None, mmr)
             assert [row[6] for row in table[1:]] == pytest.approx([45_250.0, 42_535.0], abs=1e-9)
-        table = udfs.LIQ_DCA([[50000], [44000]], [[0.1], [0.1]], 10, "long", "binance", None, "1%")
+        table = shown(udfs.LIQ_DCA, [[50000], [44000]], [[0.1], [0.1]], 10, "long", "binance", None, "1%")
         # Binance formula, MMR 1 %: (500 − 5,000)/(0.1·0.01 − 0.1) = 45,454.545 → 45,454.6 (an MMR override
         # has no instrument tick: six significant figures, rounded up for a long, as LIQ_PRICE's 45,226.2 above)
         assert table[1][6] == pytest.approx(45_454.6, abs=1e-6)
-        assert table[1][6] == only(udfs.LIQ_PRICE(50000, 10, 500, "long", None, "binance", None, "1%"))
+        assert table[1][6] == only(shown(udfs.LIQ_PRICE, 50000, "long", 10, 500, None, "binance", None, None, "1%"))
 
     def test_no_liquidation_is_text(self) -> None:
         # 1x long, MMR 0: the margin covers the whole notional, nothing above 0 liquidates it
-        table = udfs.LIQ_DCA([[50000], [40000]], [[0.1], [0.1]], 1, "long", None, None, "0%")
+        table = shown(udfs.LIQ_DCA, [[50000], [40000]], [[0.1], [0.1]], 1, "long", None, None, "0%")
         assert_cells(table, (3, 9))
         assert [row[6:] for row in table[1:]] == [[NO_LIQUIDATION, "", ""], [NO_LIQUIDATION, "", ""]]
 
@@ -477,7 +483,7 @@ class TestLiqDca:
         ],
     )  # fmt: skip
     def test_errors_are_one_cell_that_says_what_to_type(self, args, message) -> None:
-        cell = only(udfs.LIQ_DCA(*args))
+        cell = only(shown(udfs.LIQ_DCA, *args))
         assert cell.startswith(f"{ERROR} ")
         assert message in cell
 
@@ -487,23 +493,23 @@ class TestLiqDca:
 
 class TestRanges:
     def test_shape_in_is_shape_out(self) -> None:
-        column = udfs.LIQ_PRICE([[50000], [60000], [70000]], 10, 1000, "long")
+        column = shown(udfs.LIQ_PRICE, [[50000], [60000], [70000]], "long", 10, 1000)
         assert_cells(column, (3, 1))
-        row = udfs.LIQ_PRICE([[50000, 60000, 70000]], 10, 1000, "long")
+        row = shown(udfs.LIQ_PRICE, [[50000, 60000, 70000]], "long", 10, 1000)
         assert [row[0]] == [[c[0] for c in column]]
-        block = udfs.LIQ_PRICE([[50000, 60000], [70000, 80000]], [[10], [20]], 1000, "long")
+        block = shown(udfs.LIQ_PRICE, [[50000, 60000], [70000, 80000]], "long", [[10], [20]], 1000)
         assert_cells(block, (2, 2))
-        assert block[1][0] == only(udfs.LIQ_PRICE(70000, 20, 1000, "long"))
+        assert block[1][0] == only(shown(udfs.LIQ_PRICE, 70000, "long", 20, 1000))
 
     def test_a_bad_row_does_not_break_the_column(self) -> None:
-        result = udfs.LIQ_PRICE([[50000], ["abc"], [None], [60000]], [[10], [10], [10], ["ten"]], 1000, "long")
+        result = shown(udfs.LIQ_PRICE, [[50000], ["abc"], [None], [60000]], "long", [[10], [10], [10], ["ten"]], 1000)
         assert result[0] == [45_250.0]
         assert result[1] == [f"{ERROR} entry 'abc' is not a number; type a price like 50000 or 50k"]
         assert result[2] == [f"{ERROR} entry is empty; type a price like 50000 or 50k"]
         assert result[3] == [f"{ERROR} leverage 'ten' is not a leverage; type it like 10x or 10"]
 
     def test_mismatched_ranges_are_one_error(self) -> None:
-        result = udfs.LIQ_PRICE([[50000], [60000], [70000]], [[10], [20]], 1000, "long")
+        result = shown(udfs.LIQ_PRICE, [[50000], [60000], [70000]], "long", [[10], [20]], 1000)
         assert result == [
             [
                 f"{ERROR} leverage is 2×1 cells but the other ranges are 3×1; give ranges of the same size, or single cells"
@@ -512,19 +518,16 @@ class TestRanges:
 
     def test_range_rows_needing_the_scalar_core(self) -> None:
         # a row above the bracket maximum and a cross row that cannot be liquidated: both come from calculate()
-        result = udfs.LIQ_PRICE(
-            [[50000], [50000], [50000]], [[10], [150], [10]], 1000, "long", [["iso"], ["iso"], ["cross"]],
-            "binance", None, None, 10000,
-        )  # fmt: skip
+        result = shown(udfs.LIQ_PRICE, [[50000], [50000], [50000]], "long", [[10], [150], [10]], 1000, None, "binance", None, 10000, None, [["iso"], ["iso"], ["cross"]])  # fmt: skip
         assert result[0] == [45_180.8]
         assert "type a leverage of 100x or less" in result[1][0]
         assert result[2][0].startswith(NO_LIQUIDATION)
 
     def test_pnl_and_size_columns(self) -> None:
-        pnls = udfs.LIQ_PNL([[50000], [50000], ["x"]], 55000, 0.2, [["long"], ["short"], ["long"]], "0.05%")
+        pnls = shown(udfs.LIQ_PNL, [[50000], [50000], ["x"]], [["long"], ["short"], ["long"]], 55000, 0.2, "0.05%")
         assert pnls[:2] == [[989.5], [-1010.5]]
         assert pnls[2][0].startswith(ERROR)
-        sizes = udfs.LIQ_SIZE(10000, [[0.01], [0.02], [0.01]], 50000, [[48500], [48500], [50000]])
+        sizes = shown(udfs.LIQ_SIZE, 50000, [[48500], [48500], [50000]], 10000, [[0.01], [0.02], [0.01]])
         assert sizes[0][0] == pytest.approx(100 / 1500, rel=1e-12)
         assert sizes[1][0] == pytest.approx(200 / 1500, rel=1e-12)
         assert sizes[2] == [f"{ERROR} the stop equals the entry; put the stop away from the entry"]
@@ -532,15 +535,15 @@ class TestRanges:
 
 rows = st.tuples(
     st.sampled_from([50000, 3000, 150.0, "60k", -1, "abc", None]),
+    st.sampled_from(["long", "short", "S", None, "up"]),
     st.sampled_from([10, 25, "20x", 150, None, 0]),
     st.sampled_from([1000, 250.5, None, -3]),
-    st.sampled_from(["long", "short", "S", None, "up"]),
-    st.sampled_from(["isolated", "cross", None]),
+    st.sampled_from([None, 0.2, 2, 5000]),
     st.sampled_from([None, "binance", "hyperliquid", "bybit-classic", "okx"]),
     st.sampled_from([None, "ETH", "SOLUSDT", "DOGE"]),
-    st.sampled_from([None, 0.005, "0.4%", 2]),
     st.sampled_from([None, 20000, 500, -1]),
-    st.sampled_from([None, 0.2, 2, 5000]),
+    st.sampled_from([None, 0.005, "0.4%", 2]),
+    st.sampled_from(["isolated", "cross", None]),
 )
 
 
@@ -549,10 +552,10 @@ rows = st.tuples(
 def test_range_equals_row_by_row(trades) -> None:
     """The vectorised range path gives every row what a single-cell call gives it (one tick at most)."""
     columns = [[[trade[k]] for trade in trades] for k in range(10)]
-    ranged = udfs.LIQ_PRICE(*columns)
+    ranged = shown(udfs.LIQ_PRICE, *columns)
     assert_cells(ranged, (len(trades), 1))
     for trade, (cell,) in zip(trades, ranged, strict=True):
-        single = only(udfs.LIQ_PRICE(*trade))
+        single = only(shown(udfs.LIQ_PRICE, *trade))
         if isinstance(single, str):
             assert cell == single
         else:
@@ -563,21 +566,21 @@ def test_range_equals_row_by_row(trades) -> None:
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from([50000, 3000.5, "abc", None]), st.sampled_from([55000, 2900, 0]),
-            st.sampled_from([0.2, 3, None]), st.sampled_from(["long", "short", None]), st.sampled_from([None, 0.0005]),
+            st.sampled_from([50000, 3000.5, "abc", None]), st.sampled_from(["long", "short", None]),
+            st.sampled_from([55000, 2900, 0]), st.sampled_from([0.2, 3, None]), st.sampled_from([None, 0.0005]),
         ),
         min_size=2, max_size=8,
     )
 )  # fmt: skip
 def test_pnl_range_equals_row_by_row(trades) -> None:
     columns = [[[trade[k]] for trade in trades] for k in range(5)]
-    ranged = udfs.LIQ_PNL(*columns)
+    ranged = shown(udfs.LIQ_PNL, *columns)
     for trade, (cell,) in zip(trades, ranged, strict=True):
-        single = only(udfs.LIQ_PNL(*trade))
+        single = only(shown(udfs.LIQ_PNL, *trade))
         if isinstance(single, str):
             assert cell == single
         else:
-            expected = pnl(trade[3], float(trade[0]), float(trade[1]), float(trade[2]), taker_fee_rate=trade[4] or 0)
+            expected = pnl(trade[1], float(trade[0]), float(trade[2]), float(trade[3]), taker_fee_rate=trade[4] or 0)
             assert cell == pytest.approx(expected, rel=1e-12, abs=1e-9)
             assert single == pytest.approx(expected, rel=1e-12, abs=1e-9)
 
@@ -592,38 +595,38 @@ def test_pnl_range_equals_row_by_row(trades) -> None:
 def test_garbage_never_raises_or_returns_nan(cells) -> None:
     for function in (udfs.LIQ_PRICE, udfs.LIQ_DISTANCE, udfs.LIQ_STOP_CHECK):
         assert_cells(function(*cells[: function.__code__.co_argcount]), (1, 1))
-    assert_cells(udfs.LIQ_PRICE(*[[[c], [c]] for c in cells]), (2, 1))
+    assert_cells(shown(udfs.LIQ_PRICE, *[[[c], [c]] for c in cells]), (2, 1))
 
 
 class TestRegressions:
     def test_overflowing_rows_are_error_text_not_inf(self) -> None:
-        sizes = udfs.LIQ_SIZE([[1e300], [10000]], 1e-300, 1e300, [[1e-300], [48500]])
+        sizes = shown(udfs.LIQ_SIZE, 1e300, [[1e-300], [48500]], [[1e300], [10000]], 1e-300)
         assert_cells(sizes, (2, 1))
         # 1e300·1 / (2e-300 − 1e-300) overflows: core.position_size_bulk marks the row NaN, the scalar says why
-        sizes = udfs.LIQ_SIZE([[1e300], [10000]], 0.5, [[1e-300], [50000]], [[2e-300], [48500]])
+        sizes = shown(udfs.LIQ_SIZE, [[1e-300], [50000]], [[2e-300], [48500]], [[1e300], [10000]], 0.5)
         assert sizes[0][0].startswith(ERROR)
         assert sizes[1][0] == pytest.approx(10000 * 0.5 / 1500, rel=1e-12)
 
     def test_fee_equal_to_the_side_sign_is_refused_not_a_crash(self) -> None:
         # core.target_price divides by (side − fee): fee −1 for a short was a ZeroDivisionError
-        cell = only(udfs.LIQ_TARGET_PRICE(150, 0, 10, "short", -1))
+        cell = only(shown(udfs.LIQ_TARGET_PRICE, 150, "short", 0, 10, -1))
         assert cell.startswith(f"{ERROR} taker fee -1.0 is not a fee rate; give one from 0 to below 10 %")
 
     @pytest.mark.parametrize(
         ("function", "args", "message"),
         [
-            pytest.param(udfs.LIQ_PNL, (50000, 55000, 10, "long"), FEE_ASKED, id="pnl"),
-            pytest.param(udfs.LIQ_ROE, (50000, 55000, 10, "long"), FEE_ASKED, id="roe request"),
-            pytest.param(udfs.LIQ_TARGET_PRICE, (50000, 0.5, 10, "long"), FEE_ASKED, id="target"),
-            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, 50000, 48500), FEE_ASKED, id="size"),
-            pytest.param(udfs.LIQ_SIZE, (10000, 0.01, [[50000], [50000]], 48500), FEE_ASKED, id="size range"),
-            pytest.param(udfs.LIQ_MAX_LEVERAGE, (50000, 48500, "long", 0.2, None, None, None, None), FEE_ASKED,
+            pytest.param(udfs.LIQ_PNL, (50000, "long", 55000, 10), FEE_ASKED, id="pnl"),
+            pytest.param(udfs.LIQ_ROE, (50000, "long", 55000, 10), FEE_ASKED, id="roe request"),
+            pytest.param(udfs.LIQ_TARGET_PRICE, (50000, "long", 0.5, 10), FEE_ASKED, id="target"),
+            pytest.param(udfs.LIQ_SIZE, (50000, 48500, 10000, 0.01), FEE_ASKED, id="size"),
+            pytest.param(udfs.LIQ_SIZE, ([[50000], [50000]], 48500, 10000, 0.01), FEE_ASKED, id="size range"),
+            pytest.param(udfs.LIQ_MAX_LEVERAGE, (50000, "long", 48500, 0.2, None, None, None, None), FEE_ASKED,
                          id="max leverage"),
         ],
     )  # fmt: skip
     def test_fees_are_checked_by_the_core(self, function, args, message) -> None:
         """A 50 % fee is refused before it reaches the core: 1 % or more is asked (issue 13's unit guard)."""
-        result = function(*args, "50%")
+        result = shown(function, *args, "50%")
         assert all(cell.startswith(ERROR) and message in cell for row in result for cell in row)
 
 
