@@ -327,7 +327,9 @@ def _function_named(name: Any) -> Callable[..., Any]:
     """``"LIQ_PRICE"``, ``"liq_price"`` or ``"price"`` → the function; a typo gets "did you mean …?"."""
     cell = _cells.grid(name)[0][0]
     if cell is None or not str(cell).strip():
-        raise InvalidInputError('function_name is empty; type a name like "LIQ_PRICE" or "price"', field="function_name")
+        raise InvalidInputError(
+            'function_name is empty; type a name like "LIQ_PRICE" or "price"', field="function_name"
+        )
     key = str(cell or "").strip().upper().replace(" ", "_")
     key = key if key.startswith("LIQ_") else f"LIQ_{key}"
     names = [n for n in __all__ if n != "LIQ_WHY"]
