@@ -50,6 +50,7 @@ from bot.inbox import Inbox, InboxProcessor, answer_accepted
 from bot.ratelimit import UserRateLimiter
 from bot.store import SettingsStore, open_store
 from bot.texts import COMMANDS
+from bot.wheel_host import WheelHost
 from market.cache import open_cache
 from market.catalog import urls_from
 from market.service import MarketData
@@ -241,6 +242,10 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         if application.bot_data.settings.run_mode != "console":
             hours = application.bot_data.settings.market_refresh_hours
             application.bot_data.market_task = asyncio.create_task(_refresh_forever(market, hours))
+    wheel = application.bot_data.settings.wheel
+    if wheel is not None:
+        application.bot_data.wheel_host = WheelHost(wheel)
+        await application.bot_data.wheel_host.start()
     if isinstance(application.update_queue, Inbox):
         application.update_queue.replay(application.bot)
     try:
@@ -253,6 +258,8 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     """Stop the market refresh; close the market data, the settings store and the update journal."""
     data = application.bot_data
+    if data.wheel_host is not None:
+        await data.wheel_host.close()
     if data.market_task is not None:
         data.market_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

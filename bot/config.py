@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.wheel_host import LITE_ORIGIN, WheelSettings
 from market.catalog import cache_location
 
 __all__ = ["BotSettings", "file_base_url"]
@@ -86,6 +87,12 @@ class BotSettings(BaseSettings):
     binance_api_key: SecretStr | None = Field(default=None, description="read-only key for the signed brackets")
     binance_api_secret: SecretStr | None = None
     log_level: str = "INFO"
+    wheel_port: int | None = Field(default=None, ge=1, le=65535, description="serve liqcalc's wheel for xlwings Lite")
+    wheel_dir: str = Field(default="dist", description="where make dist puts the wheel")
+    wheel_listen: str = "127.0.0.1"
+    wheel_cert: str | None = Field(default=None, description="PEM certificate: HTTPS (Lite needs it)")
+    wheel_key: str | None = Field(default=None, description="PEM private key of wheel_cert")
+    wheel_origin: str = Field(default=LITE_ORIGIN, description="Access-Control-Allow-Origin")
 
     @field_validator("token", "webhook_secret", "binance_api_key", "binance_api_secret", mode="before")
     @classmethod
@@ -93,6 +100,24 @@ class BotSettings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("wheel_port", "wheel_cert", "wheel_key", mode="before")
+    @classmethod
+    def _blank_wheel_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @property
+    def wheel(self) -> WheelSettings | None:
+        """The wheel host's settings, or None when ``LIQCALC_WHEEL_PORT`` is not set."""
+        if self.wheel_port is None:
+            return None
+        return WheelSettings(
+            port=self.wheel_port, directory=Path(self.wheel_dir), listen=self.wheel_listen,
+            cert=Path(self.wheel_cert) if self.wheel_cert else None, key=Path(self.wheel_key) if self.wheel_key else None,
+            origin=self.wheel_origin,
+        )  # fmt: skip
 
     @field_validator("api_base_url", "webhook_url", mode="before")
     @classmethod
@@ -119,6 +144,8 @@ class BotSettings(BaseSettings):
                 raise ValueError(
                     "webhook mode needs LIQCALC_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -"
                 )
+        if (self.wheel_cert is None) != (self.wheel_key is None):
+            raise ValueError("give both LIQCALC_WHEEL_CERT and LIQCALC_WHEEL_KEY (PEM files), or neither")
         return self
 
     @property

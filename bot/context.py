@@ -15,6 +15,7 @@ from bot.config import BotSettings
 from bot.ratelimit import UserRateLimiter
 from bot.replies import AnswerIndex
 from bot.store import SettingsStore, SQLiteStore
+from bot.wheel_host import WheelHost
 from core.tier_data import BUNDLED, TierBook
 from market.service import MarketData
 
@@ -37,6 +38,7 @@ class BotData:
         self.chart_gate = asyncio.Semaphore(CHART_RENDERS)
         self.market: MarketData | None = None  # None: LIQCALC_MARKET_DB=off, bundled tables only
         self.market_task: asyncio.Task[None] | None = None
+        self.wheel_host: WheelHost | None = None  # LIQCALC_WHEEL_PORT: the wheel for xlwings Lite
 
     @property
     def book(self) -> TierBook:

@@ -10,14 +10,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def test_the_release_files_build_and_pass_twine(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
+def test_the_release_files_build_and_pass_twine(built_dist: Path) -> None:
+    tmp_path = built_dist
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == ["liqcalc-0.1.0-py3-none-any.whl", "liqcalc-0.1.0.tar.gz"]
     checked = subprocess.run(
