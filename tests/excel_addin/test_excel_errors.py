@@ -118,8 +118,11 @@ class TestBuffer:
 
     ARGS = (50000, "long", 48000, 0.1)
 
-    def test_zero_means_zero(self) -> None:
-        assert udfs.LIQ_MAX_LEVERAGE(*self.ARGS, None, None, None, 0)[0][0] == pytest.approx(1 / 0.045, rel=1e-9)
+    @pytest.mark.parametrize("zero", [0, 0.0, [[0]], [[0.0]], "0%", [["0"]]], ids=repr)
+    def test_zero_means_zero(self, zero: Any) -> None:
+        """Office.js ints, classic floats, 2-D ranges and text: an explicit 0 is no buffer."""
+        got = udfs.LIQ_MAX_LEVERAGE(*self.ARGS, None, None, None, zero)[0][0]
+        assert got == pytest.approx(1 / 0.045, rel=1e-9)
 
     @pytest.mark.parametrize("left_out", [None, "", [[None]]])
     def test_left_out_is_the_default(self, left_out: Any) -> None:
