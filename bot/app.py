@@ -42,7 +42,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import errors, handlers, inline, keyboards, review_handlers
+from bot import errors, handlers, inline, keyboards, review_handlers, watch_handlers
 from bot.config import BotSettings
 from bot.context import CONTEXT_TYPES, BotData
 from bot.flood import PatientRateLimiter
@@ -50,6 +50,8 @@ from bot.inbox import Inbox, InboxProcessor, answer_accepted
 from bot.ratelimit import UserRateLimiter
 from bot.store import SettingsStore, open_store
 from bot.texts import COMMANDS
+from bot.watch_store import open_lease, open_watch_store
+from bot.watcher import Watcher
 from bot.wheel_host import WheelHost
 from market.cache import open_cache
 from market.catalog import urls_from
@@ -74,6 +76,9 @@ COMMAND_HANDLERS = {
     "size": handlers.size,
     "tiers": handlers.tiers,
     "settings": handlers.settings,
+    "watch": watch_handlers.watch,
+    "watches": watch_handlers.watches,
+    "unwatch": watch_handlers.unwatch,
 }
 
 
@@ -176,11 +181,15 @@ def build_application(
     data.store = store if store is not None else open_store(settings.db)
     data.limiter = UserRateLimiter(settings.user_rate_limit, settings.user_rate_window)
     data.market = market if market is not None else open_market(settings)
+    if data.market is not None:  # watches follow live marks: without market data there are none
+        data.watches = open_watch_store(settings.db)
 
     application.add_handler(TypeHandler(Update, handlers.gate), group=-1)
     for name, callback in COMMAND_HANDLERS.items():
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(CallbackQueryHandler(review_handlers.chart_button, pattern=keyboards.CHART_PATTERN))
+    application.add_handler(CallbackQueryHandler(watch_handlers.unwatch_button, pattern=watch_handlers.UNWATCH_PATTERN))
+    application.add_handler(CallbackQueryHandler(watch_handlers.watch_button, pattern=watch_handlers.WATCH_PATTERN))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrate))
@@ -242,6 +251,15 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         if application.bot_data.settings.run_mode != "console":
             hours = application.bot_data.settings.market_refresh_hours
             application.bot_data.market_task = asyncio.create_task(_refresh_forever(market, hours))
+    data = application.bot_data
+    if data.watches is not None and data.market is not None:
+        await data.watches.start()
+        if data.settings.run_mode != "console":
+            data.watcher = Watcher(
+                data.watches, open_lease(data.settings.db), data.market, application.bot,
+                interval=data.settings.watch_interval,
+            )  # fmt: skip
+            data.watcher_task = asyncio.create_task(data.watcher.run())
     wheel = application.bot_data.settings.wheel
     if wheel is not None:
         application.bot_data.wheel_host = WheelHost(wheel)
@@ -258,6 +276,14 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     """Stop the market refresh; close the market data, the settings store and the update journal."""
     data = application.bot_data
+    if data.watcher_task is not None:
+        data.watcher_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await data.watcher_task
+    if data.watcher is not None:
+        await data.watcher.close()
+    if data.watches is not None:
+        await data.watches.close()
     if data.wheel_host is not None:
         await data.wheel_host.close()
     if data.market_task is not None:

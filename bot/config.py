@@ -84,6 +84,9 @@ class BotSettings(BaseSettings):
         description="market-data cache: SQLite path or postgresql:// URL; default beside LIQCALC_DB; 'off': bundled only",
     )
     market_refresh_hours: float = Field(default=24.0, gt=0, description="hours between refreshes of every venue")
+    watch_interval: float = Field(
+        default=10.0, ge=0.2, le=600, description="seconds between polls of the watched marks"
+    )
     binance_api_key: SecretStr | None = Field(default=None, description="read-only key for the signed brackets")
     binance_api_secret: SecretStr | None = None
     log_level: str = "INFO"

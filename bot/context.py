@@ -7,7 +7,7 @@ in :mod:`bot.app` fills it. Handlers annotate ``context: Context``.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
@@ -15,9 +15,13 @@ from bot.config import BotSettings
 from bot.ratelimit import UserRateLimiter
 from bot.replies import AnswerIndex
 from bot.store import SettingsStore, SQLiteStore
+from bot.watch_store import WatchStore
 from bot.wheel_host import WheelHost
 from core.tier_data import BUNDLED, TierBook
 from market.service import MarketData
+
+if TYPE_CHECKING:
+    from bot.watcher import Watcher
 
 __all__ = ["CHARTS_PER_PROCESS", "CHART_RENDERS", "CONTEXT_TYPES", "BotData", "Context"]
 
@@ -39,6 +43,9 @@ class BotData:
         self.market: MarketData | None = None  # None: LIQCALC_MARKET_DB=off, bundled tables only
         self.market_task: asyncio.Task[None] | None = None
         self.wheel_host: WheelHost | None = None  # LIQCALC_WHEEL_PORT: the wheel for xlwings Lite
+        self.watches: WatchStore | None = None  # None without market data: watches follow live marks
+        self.watcher: Watcher | None = None
+        self.watcher_task: asyncio.Task[None] | None = None
 
     @property
     def book(self) -> TierBook:

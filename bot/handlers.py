@@ -152,16 +152,17 @@ def _computes(request: TradeRequest, book: TierBook | None = None) -> bool:
 
 
 def liq_answer(
-    request: TradeRequest, saved_mmr: float | None = None, book: TierBook | None = None
+    request: TradeRequest, saved_mmr: float | None = None, book: TierBook | None = None, *, watchable: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The ``/liq`` card and its buttons for a request (also used by the buttons).
 
     ``saved_mmr``: the chat's saved MMR when the venue's table was used instead (the card says so).
+    ``watchable``: offer the 🔔 watch buttons (the bot has market data).
     """
     results = calculate_sides(request, book=book)
     quotes = {r.position.side: across_venues(request, r.position.side, book=book) for r in results}
     markup = keyboards.trade_keyboard(
-        request, results[0].position.leverage, "liq", computes=lambda r: _computes(r, book)
+        request, results[0].position.leverage, "liq", computes=lambda r: _computes(r, book), watchable=watchable
     )
     return formatting.liq_card(results, quotes, saved_mmr=saved_mmr), markup
 
@@ -272,7 +273,8 @@ async def liq(update: Update, context: Context) -> None:
     """Answer ``/liq <trade>`` (and plain trades in private chats) with the liquidation card."""
     defaults = await chat_defaults(update, context)
     request, book = await read_trade(context, _args(update), defaults)
-    text, markup = liq_answer(request, saved_mmr=_ignored_mmr(defaults, request), book=book)
+    watchable = context.bot_data.watches is not None
+    text, markup = liq_answer(request, saved_mmr=_ignored_mmr(defaults, request), book=book, watchable=watchable)
     await answer(update, context, text, reply_markup=markup)
 
 
@@ -430,7 +432,11 @@ async def button(update: Update, context: Context) -> None:
         await query.answer("Only the asker can change this card: send your own /liq to get one.", show_alert=True)
         return
     request, book = pressed.request(), context.bot_data.book
-    text, markup = liq_answer(request, book=book) if pressed.view == "liq" else compare_answer(request, book)
+    watchable = context.bot_data.watches is not None
+    if pressed.view == "liq":
+        text, markup = liq_answer(request, book=book, watchable=watchable)
+    else:
+        text, markup = compare_answer(request, book)
     await _acknowledge(query)
     await query.edit_message_text(text, reply_markup=markup)
 

@@ -10,7 +10,8 @@ Format, ``|``-separated, trailing empty fields dropped::
     ^^ ^ ^ entry lev margin qty notional bal venue sym mmr fee mark add cum inverse cs
     |view (l: /liq, c: /compare)  side (L, S, empty: both)  mode (i, c)
 
-``1s|v|binance`` and ``1s|r`` are the ``/settings`` venue and reset buttons. The "📈 chart" button
+``1s|v|binance`` and ``1s|r`` are the ``/settings`` venue and reset buttons; ``1w|…`` (🔔) starts a
+watch on the trade, ``1u|<id>`` (❌ under ``/watches``) removes a watch. The "📈 chart" button
 under a card carries the card's own trade with the view letter in upper case (``1L|…``: the ladder
 of that ``/liq`` card, ``1C|…``: of that ``/compare`` card), so it fits wherever the card's other
 buttons fit. The leading digit is the format version. Anything that does not decode raises
@@ -45,7 +46,7 @@ __all__ = [
 MAX_DATA_BYTES = 64
 VERSION = "1"
 LEVERAGE_STEPS = (1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 25.0, 50.0, 75.0, 100.0, 125.0)
-VIEWS = {"l": "liq", "c": "compare", "L": "liq_chart", "C": "compare_chart"}
+VIEWS = {"l": "liq", "c": "compare", "L": "liq_chart", "C": "compare_chart", "w": "watch"}
 CHART_PATTERN = r"^1[LC]\|"  # CallbackQueryHandler pattern of the chart buttons
 _VENUE_CODES = {
     "textbook": "t", "binance": "b", "bybit": "y", "bybit-classic": "Y", "okx": "o", "gate": "g", "hyperliquid": "h",
@@ -220,13 +221,15 @@ def trade_keyboard(
     view: str = "liq",
     *,
     computes: Callable[[TradeRequest], bool] | None = None,
+    watchable: bool = False,
 ) -> InlineKeyboardMarkup | None:
     """Buttons under a ``/liq`` or ``/compare`` card: flip side, iso/cross, leverage down/up, chart.
 
     ``leverage`` is the position's leverage as core resolved it (None: no leverage buttons).
     Only buttons that can work are offered: ⇄ cross needs a wallet balance, and a leverage step
     is left out when ``computes`` says the venue refuses it (above the bracket's maximum).
-    Buttons whose data would not fit 64 bytes are left out.
+    Buttons whose data would not fit 64 bytes are left out. ``watchable`` (the bot has market data):
+    🔔 buttons that start a watch on the card's trade.
     """
     first: list[InlineKeyboardButton | None] = []
     if request.side is None:
@@ -253,6 +256,11 @@ def trade_keyboard(
             if direction < 0 or computes is None or computes(stepped):
                 second.append(_button(f"{icon} {step:g}x", encode_trade(stepped, view)))
     third = [_button("📈 chart", encode_trade(request, f"{view}_chart"))]
+    if watchable and view == "liq":  # 🔔 starts a watch on this card's trade (one side each)
+        sides = (request.side,) if request.side is not None else (Side.LONG, Side.SHORT)
+        for side in sides:
+            label = "🔔 watch" if request.side is not None else f"🔔 watch {side.value}"
+            third.append(_button(label, encode_trade(request.model_copy(update={"side": side}), "watch")))
     rows = [[b for b in row if b is not None] for row in (first, second, third)]
     rows = [row for row in rows if row]
     return InlineKeyboardMarkup(rows) if rows else None

@@ -146,6 +146,31 @@ COMMANDS: tuple[Command, ...] = (
         "change them. <code>/settings mmr off</code> clears one, <code>/settings reset</code> all.",
         admin=True,
     ),
+    Command(
+        "watch",
+        "Alert me before this trade is liquidated",
+        "/watch <trade> [alert <percent>]",
+        "/watch eth 3200 20x 500 long bybit",
+        "Follows the venue's live mark and alerts here when it comes within 5 % and 2 % of the "
+        "liquidation price (<code>alert 3%</code> sets your own), and if it crosses it; once per "
+        "crossing, again only after the price moved back by half the distance. Funding the venue "
+        "reports moves the liquidation price, and the alert says so. Up to 20 watches each; the 🔔 "
+        "button under a /liq card does the same.",
+    ),
+    Command(
+        "watches",
+        "Your watches and how far each is from liquidation",
+        "/watches",
+        "/watches",
+        "This chat's watches with the mark now and its distance from liquidation; ❌ removes one.",
+    ),
+    Command(
+        "unwatch",
+        "Stop a watch",
+        "/unwatch <number>",
+        "/unwatch 2",
+        "Removes watch N of /watches. In groups only the member who set it can remove it.",
+    ),
     Command("help", "How to type a trade", "/help [command]", "/help liq", "This help; with a command, its page."),
     Command("start", "What this bot does", "/start", "/start", "The welcome message."),
 )

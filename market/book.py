@@ -62,6 +62,23 @@ class MarketBook:
         """Keep ``other``'s quotes (a book rebuilt from the cache keeps the marks already fetched)."""
         self._quotes.update(other._quotes)
 
+    def quote(self, source: str, market: str) -> tuple[Quote, float] | None:
+        """One instrument's quote from ``source``'s last bulk answer, and when that answer arrived."""
+        entry = self._quotes.get(source)
+        if entry is None or market not in entry[0]:
+            return None
+        return entry[0][market], entry[1]
+
+    def mark_source(
+        self, venue: str, symbol: str, contract: ContractType = ContractType.LINEAR
+    ) -> tuple[str, MarketPrice] | None:
+        """Like :meth:`mark`, with the source whose quote answered (what a watch follows)."""
+        for source in price_sources(venue, contract):
+            found = self._mark(source, symbol, contract)
+            if found is not None:
+                return source, found
+        return None
+
     def quotes_age(self, source: str) -> float | None:
         """Seconds since ``source``'s quotes arrived; ``None``: never."""
         entry = self._quotes.get(source)

@@ -170,21 +170,25 @@ class MarketData:
         only = [symbol] if source in ("okx", "bitget") else None  # asked per symbol: just this one
         await self._refresh_one(source, only, self.http.impatient())  # a user is waiting
 
-    async def prices(self, source: str) -> None:
-        """Fetch ``source``'s bulk quotes unless the book's are younger than :data:`PRICE_TTL`; errors are logged."""
+    async def prices(self, source: str, *, fresher_than: float = PRICE_TTL) -> bool:
+        """Fetch ``source``'s bulk quotes unless the book's are younger than ``fresher_than`` seconds.
+
+        True when the book then holds quotes of that age or younger; errors are logged, never raised.
+        """
         if source not in self.sources:
-            return
+            return False
         lock = self._price_locks.setdefault(source, asyncio.Lock())
         async with lock:  # concurrent askers wait for one request, then find it fresh
             age = self.book.quotes_age(source)
-            if age is not None and age < PRICE_TTL:
-                return
+            if age is not None and age < fresher_than:
+                return True
             try:
                 quotes = await fetch_quotes(self.http.impatient(), source, self.urls)
             except (VenueUnavailable, TableRejected) as exc:
                 _logger.warning("market data: %s prices unavailable, the last ones stay: %s", source, exc)
-                return
+                return False
             self.book.set_quotes(source, quotes, self._clock())
+            return True
 
     async def runs(self) -> list[Run]:
         """Each source's last refresh (``liq data status``)."""
