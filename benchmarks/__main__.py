@@ -27,6 +27,7 @@ MODULES = (
     "benchmarks.bench_review_bot",
     "benchmarks.bench_parsers",
     "benchmarks.bench_market",
+    "benchmarks.bench_watch",
 )
 
 

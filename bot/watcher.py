@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
 from bot.watch_store import Lease, Watch, WatchStore
 from bot.watch_texts import watch_alert_text
-from core.watch import MAX_LEVELS, Crossing, WatchArrays, watch_step
+from core.watch import MAX_LEVELS, BoolArray, Crossing, FloatArray, WatchArrays, watch_step
 from market.service import MarketData
 
 __all__ = ["DEFAULT_INTERVAL", "Watcher"]
@@ -35,7 +35,7 @@ _logger = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 10.0
 STALE_INTERVALS = 2.0  # quotes older than this many intervals step no watch
-SAVE_EVERY = 60.0  # seconds between writes of the funding accrual alone (alert state is written at once)
+SAVE_EVERY = 300.0  # seconds between writes of the funding accrual alone (alert state is written at once)
 
 
 class Watcher:
@@ -51,7 +51,7 @@ class Watcher:
         self.holding = False
         self.cycles = 0
         self._version = -1
-        self._watches: list[Watch] = []
+        self._loaded = _Loaded.of([])
         self._sending: dict[int, asyncio.Task[None]] = {}
         self._down: set[str] = set()
         self._saved_at = 0.0
@@ -72,6 +72,11 @@ class Watcher:
             await asyncio.gather(*self._sending.values(), return_exceptions=True)
         await self.lease.release()
 
+    @property
+    def watches(self) -> list[Watch]:
+        """Every loaded watch with its current state."""
+        return [self._loaded.at(row) for row in range(len(self._loaded.watches))]
+
     async def cycle(self) -> list[Crossing]:
         """One poll: the alerts it started sending (empty when another instance holds the lease)."""
         held = await self.lease.acquire()
@@ -82,105 +87,143 @@ class Watcher:
             return []
         self.cycles += 1
         version = await self.store.version()
-        if version != self._version:
-            self._watches, self._version = await self.store.every(), version
-        watches = [w for w in self._watches if w.id not in self._sending]
-        if not watches:
+        if version != self._version:  # added or removed: reload, keeping the state of the watches kept
+            self._loaded = _Loaded.of(await self.store.every(), previous=self._loaded)
+            self._version = version
+        loaded = self._loaded
+        if not loaded.watches:
             return []
         now = self.clock()
-        marks, rates, intervals = await self._quotes(watches, now)
-        arrays = _arrays(watches)
-        elapsed = np.array([0.0 if w.stepped_at is None else max(0.0, now - w.stepped_at) for w in watches])
-        stepped, crossings = watch_step(arrays, marks, rates, intervals, elapsed)
-        alerting = {c.row for c in crossings}
-        changed: list[Watch] = []
-        fresh: list[Watch] = []
-        for row, watch in enumerate(watches):
-            if not math.isfinite(marks[row]):
-                continue
-            new = watch.with_state(
-                fired=tuple(bool(x) for x in stepped.fired[row]), liquidated=bool(stepped.liquidated[row]),
-                funding_paid=float(stepped.funding_paid[row]), stepped_at=now,
-            )  # fmt: skip
-            if row in alerting:
-                continue  # written once the alert is sent
-            fresh.append(new)
-            if new.fired != watch.fired or new.liquidated != watch.liquidated:
-                changed.append(new)  # a level re-armed: written now, or a restart would miss its next crossing
-        self._remember(fresh)
-        due = now - self._saved_at >= SAVE_EVERY  # the funding accrual: now and then; alert state: at once
-        if due or changed:
-            await self.store.save_states(fresh if due else changed)
-            if due:
-                self._saved_at = now
+        marks, rates, intervals = await self._quotes(loaded)
+        for watch_id in self._sending:  # an alert still queued: not stepped again until it is sent
+            row = loaded.row_of.get(watch_id)
+            if row is not None:
+                marks[row] = np.nan
+        elapsed = np.where(np.isnan(loaded.stepped_at), 0.0, np.maximum(0.0, now - loaded.stepped_at))
+        stepped, crossings = watch_step(loaded.arrays, marks, rates, intervals, elapsed)
+        keep = np.isfinite(marks)
+        alerting = np.zeros(len(keep), dtype=bool)
+        alerting[[c.row for c in crossings]] = True
+        quiet = keep & ~alerting
+        changed = quiet & (
+            (stepped.fired != loaded.arrays.fired).any(axis=1) | (stepped.liquidated != loaded.arrays.liquidated)
+        )
+        loaded.take(stepped, quiet, now)
+        due = now - self._saved_at >= SAVE_EVERY  # the funding accrual now and then; alert state at once
+        rows = np.flatnonzero(quiet if due else changed)
+        if rows.size:  # a re-armed level is written now: a restart must not miss its next crossing
+            await self.store.save_states([loaded.at(row) for row in rows.tolist()])
+        if due:
+            self._saved_at = now
         for crossing in crossings:
-            watch = watches[crossing.row]
-            new = watch.with_state(
-                fired=tuple(bool(x) for x in stepped.fired[crossing.row]),
-                liquidated=bool(stepped.liquidated[crossing.row]), funding_paid=crossing.funding_paid, stepped_at=now,
-            )  # fmt: skip
-            assert watch.id is not None
-            self._sending[watch.id] = asyncio.create_task(self._send(watch, new, crossing))
+            alerted = loaded.at(crossing.row, stepped, now)
+            assert alerted.id is not None
+            self._sending[alerted.id] = asyncio.create_task(self._send(alerted, crossing))
         return crossings
 
-    async def _quotes(self, watches: list[Watch], now: float) -> tuple[Any, Any, Any]:
+    async def _quotes(self, loaded: _Loaded) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Per watch: its mark, funding rate and funding interval (NaN where unknown or stale)."""
-        sources = sorted({w.source for w in watches})
+        sources = sorted({source for source, _ in loaded.by_market})
         fetched = await asyncio.gather(*(self.market.prices(s, fresher_than=self.interval / 2) for s in sources))
         book = self.market.book
-        too_old = STALE_INTERVALS * self.interval
-        fresh_sources = set()
-        for source, ok in zip(sources, fetched, strict=True):
-            age = book.quotes_age(source)
-            fresh = age is not None and age <= too_old
-            if fresh:
-                fresh_sources.add(source)
-                if source in self._down:
-                    self._down.discard(source)
-                    _logger.info("watch poller: %s prices are back; its watches are stepped again", source)
-            elif source not in self._down:
-                self._down.add(source)
-                _logger.warning(
-                    "watch poller: %s prices are %s; its alerts wait until fresh prices come (fetched: %s)",
-                    source, "missing" if age is None else f"{age:.0f} s old", ok,
-                )  # fmt: skip
-        n = len(watches)
+        n = len(loaded.watches)
         marks, rates, intervals = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-        for row, watch in enumerate(watches):
-            if watch.source not in fresh_sources:
+        fresh = {s for s, ok in zip(sources, fetched, strict=True) if self._fresh(s, ok, book.quotes_age(s))}
+        for (source, market), rows in loaded.by_market.items():
+            if source not in fresh:
                 continue
-            found = book.quote(watch.source, watch.market)
+            found = book.quote(source, market)
             if found is None:
                 continue
             quote = found[0]
-            marks[row] = quote.mark_price
+            marks[rows] = quote.mark_price
             if quote.funding_rate is not None and quote.funding_interval_hours:
-                rates[row] = quote.funding_rate
-                intervals[row] = quote.funding_interval_hours * 3600.0
+                rates[rows] = quote.funding_rate
+                intervals[rows] = quote.funding_interval_hours * 3600.0
         return marks, rates, intervals
 
-    def _remember(self, updated: list[Watch]) -> None:
-        by_id = {w.id: w for w in updated}
-        self._watches = [by_id.get(w.id, w) for w in self._watches]
+    def _fresh(self, source: str, fetched: bool, age: float | None) -> bool:
+        """Whether ``source``'s quotes may step watches (younger than two intervals); outages logged once."""
+        if age is not None and age <= STALE_INTERVALS * self.interval:
+            if source in self._down:
+                self._down.discard(source)
+                _logger.info("watch poller: %s prices are back; its watches are stepped again", source)
+            return True
+        if source not in self._down:
+            self._down.add(source)
+            state = "missing" if age is None else f"{age:.0f} s old"
+            _logger.warning("watch poller: %s prices are %s; its alerts wait for fresh ones (fetched: %s)", source,
+                            state, fetched)  # fmt: skip
+        return False
 
-    async def _send(self, watch: Watch, new: Watch, crossing: Crossing) -> None:
-        assert watch.id is not None
+    async def _send(self, alerted: Watch, crossing: Crossing) -> None:
+        assert alerted.id is not None
         try:
             try:
-                await self.bot.send_message(watch.chat_id, watch_alert_text(watch, crossing))
+                await self.bot.send_message(alerted.chat_id, watch_alert_text(alerted, crossing))
             except Forbidden:
-                removed = await self.store.remove_chat(watch.chat_id)
-                _logger.info(
-                    "watch poller: chat %s blocked the bot; its %d watches are removed", watch.chat_id, removed
-                )
+                removed = await self.store.remove_chat(alerted.chat_id)
+                _logger.info("watch poller: chat %s blocked the bot; its %d watches are removed", alerted.chat_id,
+                             removed)  # fmt: skip
                 return
             except TelegramError as exc:
-                _logger.warning("watch poller: alert for watch %s not sent (%s); it is tried again", watch.id, exc)
+                _logger.warning("watch poller: alert for watch %s not sent (%s); it is tried again", alerted.id, exc)
                 return
-            await self.store.save_states([new])  # after Telegram accepted it: a crash before this repeats it
-            self._remember([new])
+            await self.store.save_states([alerted])  # after Telegram accepted it: a crash before this repeats it
+            self._loaded.put(alerted)
         finally:
-            self._sending.pop(watch.id, None)  # only now is the watch stepped again
+            self._sending.pop(alerted.id, None)  # only now is the watch stepped again
+
+
+@dataclass(slots=True)
+class _Loaded:
+    """The watches as arrays (their state kept here between cycles) and where each venue's marks go."""
+
+    watches: list[Watch]
+    arrays: WatchArrays
+    stepped_at: FloatArray
+    row_of: dict[int, int]
+    by_market: dict[tuple[str, str], npt.NDArray[np.intp]]
+
+    @classmethod
+    def of(cls, watches: list[Watch], previous: _Loaded | None = None) -> _Loaded:
+        if previous is not None:  # the state in memory is newer than the stored one (funding accrues)
+            watches = [previous.at(previous.row_of[w.id]) if w.id in previous.row_of else w for w in watches]
+        groups: dict[tuple[str, str], list[int]] = {}
+        for row, watch in enumerate(watches):
+            groups.setdefault((watch.source, watch.market), []).append(row)
+        return cls(
+            watches=watches, arrays=_arrays(watches),
+            stepped_at=np.array([np.nan if w.stepped_at is None else w.stepped_at for w in watches], dtype=np.float64),
+            row_of={w.id: row for row, w in enumerate(watches) if w.id is not None},
+            by_market={key: np.asarray(rows, dtype=np.intp) for key, rows in groups.items()},
+        )  # fmt: skip
+
+    def take(self, stepped: WatchArrays, rows: BoolArray, now: float) -> None:
+        """Adopt the stepped state for ``rows``."""
+        self.arrays.fired[rows] = stepped.fired[rows]
+        self.arrays.liquidated[rows] = stepped.liquidated[rows]
+        self.arrays.funding_paid[rows] = stepped.funding_paid[rows]
+        self.stepped_at[rows] = now
+
+    def at(self, row: int, stepped: WatchArrays | None = None, now: float | None = None) -> Watch:
+        """The watch of ``row`` with its state (or with the ``stepped`` state, as of ``now``)."""
+        source = stepped if stepped is not None else self.arrays
+        at = now if now is not None else (None if np.isnan(self.stepped_at[row]) else float(self.stepped_at[row]))
+        return self.watches[row].with_state(
+            fired=tuple(bool(x) for x in source.fired[row]), liquidated=bool(source.liquidated[row]),
+            funding_paid=float(source.funding_paid[row]), stepped_at=at,
+        )  # fmt: skip
+
+    def put(self, watch: Watch) -> None:
+        """A watch's state after its alert went out (skipped when it was removed meanwhile)."""
+        row = self.row_of.get(watch.id or -1)
+        if row is None:
+            return
+        self.arrays.fired[row, : len(watch.fired)] = watch.fired
+        self.arrays.liquidated[row] = watch.liquidated
+        self.arrays.funding_paid[row] = watch.funding_paid
+        self.stepped_at[row] = np.nan if watch.stepped_at is None else watch.stepped_at
 
 
 def _arrays(watches: list[Watch]) -> WatchArrays:
