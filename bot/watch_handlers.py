@@ -40,6 +40,7 @@ __all__ = [
 
 UNWATCH_PATTERN = r"^1u\|\d+$"
 WATCH_PATTERN = r"^1w\|"
+NO_MARKET_DATA = "watches follow live mark prices, and this bot runs without market data (LIQCALC_MARKET_DB=off)"
 _ALERT = re.compile(r"\balerts?\s*(?:at\s*)?((?:[0-9]+(?:[.,][0-9]+)?\s*%?\s*(?:,|/|and|&)?\s*)+)", re.IGNORECASE)
 _NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
 
@@ -87,10 +88,7 @@ async def watch_request(
     data = context.bot_data
     market, store = data.market, data.watches
     if market is None or store is None:
-        raise InvalidInputError(
-            "watches follow live mark prices, and this bot runs without market data (LIQCALC_MARKET_DB=off)",
-            field="market",
-        )
+        raise InvalidInputError(NO_MARKET_DATA, field="market")
     if request.side is None:
         raise InvalidInputError(
             "a watch needs a side: add long or short, like /watch eth 3200 20x 500 long bybit", field="side"
@@ -159,7 +157,7 @@ async def watches(update: Update, context: Context) -> None:
     if chat is None:
         return
     if store is None:
-        await answer(update, context, "Watches need market data, which this bot runs without.")
+        await answer(update, context, NO_MARKET_DATA)
         return
     text, markup = await _listing(context, chat.id, chat.type != ChatType.PRIVATE)
     await answer(update, context, text, reply_markup=markup)
@@ -190,7 +188,10 @@ async def unwatch(update: Update, context: Context) -> None:
     """``/unwatch N``: remove the chat's N-th watch (in groups: only its owner)."""
     chat, user = update.effective_chat, update.effective_user
     store = context.bot_data.watches
-    if chat is None or user is None or store is None:
+    if chat is None or user is None:
+        return
+    if store is None:
+        await answer(update, context, NO_MARKET_DATA)
         return
     word = _args(update).strip().lstrip("#")
     if not word.isdigit():

@@ -18,7 +18,9 @@ import abc
 import asyncio
 import contextlib
 import json
+import os
 import sqlite3
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -436,6 +438,6 @@ def open_lease(location: str) -> Lease:
     if text.startswith(("postgresql://", "postgres://")):
         return PostgresLease(text)
     path = text.removeprefix("sqlite:///") or "liqcalc.sqlite3"
-    if path == ":memory:":
-        path = f"/tmp/liqcalc-watch-{id(text)}.lock"
+    if path == ":memory:":  # a database of this process alone: a lock of this process alone
+        return FileLease(Path(tempfile.gettempdir()) / f"liqcalc-{os.getpid()}-memory.watch-lock")
     return FileLease(Path(path).expanduser().with_name(Path(path).name + ".watch-lock"))

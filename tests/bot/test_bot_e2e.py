@@ -80,6 +80,8 @@ async def test_every_help_example_is_answered_without_error(emu):
     from bot.texts import COMMANDS
 
     for command in COMMANDS:
+        if command.name in ("watch", "watches", "unwatch"):
+            continue  # they need market data: answered in test_bot_watch.py, against the exchange emulator
         if command.name == "review":  # answered with a photo: the card is its caption
             emu.user_sends(PRIVATE, command.example)
             text = (await emu.async_expect("sendPhoto", chat_id=PRIVATE)).params["caption"]

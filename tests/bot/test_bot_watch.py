@@ -43,6 +43,7 @@ async def _until(predicate, timeout: float = 30.0) -> None:
 async def watch_bot(emu, exchange, tmp_path: Path, monkeypatch) -> AsyncIterator[Application]:
     for name, value in exchange.env().items():
         monkeypatch.setenv(name, value)
+    exchange.set_mark("bybit", "ETHUSDT", 3400)  # far from the watches' liquidation: no alert unless a test moves it
     settings = settings_for(
         emu, tmp_path / "settings.sqlite3", market_db=str(tmp_path / "market.sqlite3"), watch_interval=INTERVAL
     )
@@ -123,8 +124,9 @@ async def test_bad_input_gets_the_same_answers_as_liq(watch_bot, emu) -> None:
 
 async def test_at_most_20_watches_per_user(watch_bot, emu) -> None:
     store = watch_bot.bot_data.watches
-    for _ in range(MAX_WATCHES_PER_USER):
-        await ask(emu, PRIVATE, "/watch eth 3200 20x 500 long bybit")
+    for number in range(1, MAX_WATCHES_PER_USER + 1):
+        confirmed = await ask(emu, PRIVATE, "/watch eth 3200 20x 500 long bybit")
+        assert f"Watch {number} of 20" in confirmed["text"]
     refused = await ask(emu, PRIVATE, "/watch eth 3200 20x 500 long bybit")
     assert "you have 20 watches, the most one person can have" in refused["text"]
     assert len(await store.for_chat(PRIVATE)) == MAX_WATCHES_PER_USER
@@ -189,3 +191,22 @@ async def test_a_venue_that_is_down_sends_no_alert_from_stale_prices(watch_bot, 
     assert _alerts(emu, PRIVATE) == []
     exchange.faults.clear()
     await _until(lambda: len(_alerts(emu, PRIVATE)) == 1, timeout=10)
+
+
+async def test_the_help_examples_of_the_watch_commands_are_answered(watch_bot, emu) -> None:
+    from bot.texts import command
+
+    await ask(emu, PRIVATE, "/watch btc 97000 10x 1000 short bybit")  # /unwatch 2 needs a second watch
+    for name in ("watch", "watches", "unwatch"):
+        found = command(name)
+        assert found is not None
+        text = (await ask(emu, PRIVATE, found.example))["text"]
+        assert not text.startswith("⚠️"), (found.example, text)
+
+
+async def test_without_market_data_every_watch_command_says_why(emu, tmp_path) -> None:
+    async with running_bot(settings_for(emu, tmp_path / "s.sqlite3")) as application:
+        assert application.bot_data.watches is None
+        for text in ("/watch eth 3200 20x 500 long bybit", "/watches", "/unwatch 1"):
+            answer = (await ask(emu, PRIVATE, text))["text"]
+            assert "runs without market data" in answer, (text, answer)
