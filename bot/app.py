@@ -273,23 +273,25 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     _logger.info("liqcalc bot @%s is ready", application.bot.username)
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    """Stop the market refresh; close the market data, the settings store and the update journal."""
-    data = application.bot_data
-    if data.watcher_task is not None:
-        data.watcher_task.cancel()
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background task and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await data.watcher_task
+            await task
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop the watch poller and the market refresh; close what they used, the settings store and the journal."""
+    data = application.bot_data
+    await _cancel(data.watcher_task)
     if data.watcher is not None:
         await data.watcher.close()
     if data.watches is not None:
         await data.watches.close()
     if data.wheel_host is not None:
         await data.wheel_host.close()
-    if data.market_task is not None:
-        data.market_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await data.market_task
+    await _cancel(data.market_task)
     if data.market is not None:
         await data.market.close()
     await data.store.close()

@@ -12,7 +12,6 @@ only admins change.
 from __future__ import annotations
 
 import abc
-import asyncio
 import json
 import logging
 import sqlite3
@@ -24,6 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.db import PgConnection, SqliteFile, immediate
 from core import MarginMode
 
 __all__ = [
@@ -145,43 +145,24 @@ class SQLiteStore(SettingsStore):
     def __init__(self, path: str | Path) -> None:
         """Remember the path (``:memory:`` works for tests); :meth:`start` opens it."""
         self.path = str(path)
-        self._conn: sqlite3.Connection | None = None
+        self._file = SqliteFile(
+            self.path, "the settings database", StoreConfigError, "set LIQCALC_DB to a writable file path"
+        )
 
     async def start(self) -> None:
         """Open the file (creating parent folders), switch to WAL, create the table."""
-        if self._conn is not None:
+        if self._file.started:
             return
-        if self.path != ":memory:":
-            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(
-                Path(self.path).expanduser() if self.path != ":memory:" else self.path,
-                isolation_level=None,
-                check_same_thread=False,
-                timeout=5.0,
-            )
-        except sqlite3.Error as exc:
-            raise StoreConfigError(
-                f"cannot open the settings database {self.path!r} ({exc}); set LIQCALC_DB to a writable file path"
-            ) from None
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute(_CREATE)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
+        conn = self._file.open((_CREATE,))
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        self._conn = conn
 
     async def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._file.close()
 
     def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError("the settings store is not started; call await store.start() first")
-        return self._conn
+        return self._file.db
 
     async def get(self, scope: Scope, key: int) -> ChatSettings:
         """One indexed read."""
@@ -202,9 +183,7 @@ class SQLiteStore(SettingsStore):
 
     async def update(self, scope: Scope, key: int, change: Callable[[ChatSettings], ChatSettings]) -> ChatSettings:
         """``BEGIN IMMEDIATE`` (the write lock, across processes too), read, change, write, commit."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._db()) as db:
             row = db.execute("SELECT data FROM settings WHERE scope = ? AND id = ?", (scope.value, key)).fetchone()
             updated = change(ChatSettings() if row is None else ChatSettings.from_json(row[0]))
             if updated.is_empty:
@@ -215,23 +194,13 @@ class SQLiteStore(SettingsStore):
                     "DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
                     (scope.value, key, updated.to_json(), time.time()),
                 )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         return updated
 
     async def move(self, scope: Scope, old_key: int, new_key: int) -> None:
         """Re-key in one transaction."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._db()) as db:
             db.execute("DELETE FROM settings WHERE scope = ? AND id = ?", (scope.value, new_key))
             db.execute("UPDATE settings SET id = ? WHERE scope = ? AND id = ?", (new_key, scope.value, old_key))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
 
 class PostgresStore(SettingsStore):
@@ -253,8 +222,13 @@ class PostgresStore(SettingsStore):
                 'install it with pip install "psycopg[binary]", or set LIQCALC_DB to a file path to use SQLite'
             ) from None
         self.url = url
-        self._conn: Any = None
-        self._lock = asyncio.Lock()
+        self._pg = PgConnection(
+            url,
+            ("CREATE TABLE IF NOT EXISTS liqcalc_settings (scope TEXT NOT NULL, id BIGINT NOT NULL, "
+             "data JSONB NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (scope, id))",),
+            StoreConfigError, "check LIQCALC_DB, like postgresql://user:password@host:5432/dbname",
+        )  # fmt: skip
+        self._lock = self._pg.lock
 
     async def start(self) -> None:
         """Connect and create the table."""
@@ -262,25 +236,7 @@ class PostgresStore(SettingsStore):
             await self._connection()
 
     async def _connection(self) -> Any:
-        import psycopg
-
-        if self._conn is not None and not self._conn.broken:
-            return self._conn
-        if self._conn is not None:
-            _logger.warning("the PostgreSQL connection was lost; reconnecting")
-        try:
-            conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-        except psycopg.OperationalError as exc:
-            raise StoreConfigError(
-                f"cannot connect to the settings database ({str(exc).strip()[:200]}); "
-                "check LIQCALC_DB, like postgresql://user:password@host:5432/dbname"
-            ) from None
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS liqcalc_settings (scope TEXT NOT NULL, id BIGINT NOT NULL, "
-            "data JSONB NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (scope, id))"
-        )
-        self._conn = conn
-        return conn
+        return await self._pg.get()
 
     async def _execute(self, query: str, params: tuple[Any, ...]) -> Any:
         """One statement; on a dropped connection, once more on a new one (reads and upserts are idempotent)."""
@@ -290,16 +246,14 @@ class PostgresStore(SettingsStore):
             try:
                 return await (await self._connection()).execute(query, params)
             except psycopg.OperationalError:
-                if self._conn is None or not self._conn.broken:
+                if not self._pg.broken:
                     raise
             return await (await self._connection()).execute(query, params)
 
     async def close(self) -> None:
         """Close the connection."""
         async with self._lock:
-            if self._conn is not None:
-                await self._conn.close()
-                self._conn = None
+            await self._pg.close()
 
     async def get(self, scope: Scope, key: int) -> ChatSettings:
         """One indexed read."""

@@ -15,7 +15,6 @@ its own connection, released by the server when that connection drops).
 from __future__ import annotations
 
 import abc
-import asyncio
 import contextlib
 import json
 import os
@@ -26,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bot.db import PgConnection, SqliteFile, immediate
+from bot.store import StoreConfigError
 from core.watch import MAX_LEVELS
 
 __all__ = [
@@ -164,35 +165,22 @@ class SQLiteWatchStore(WatchStore):
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        self._conn: sqlite3.Connection | None = None
+        self._file = SqliteFile(
+            self.path, "the watch store", StoreConfigError, "set LIQCALC_DB to a writable file path"
+        )
 
     async def start(self) -> None:
-        if self._conn is not None:
-            return
-        if self.path != ":memory:":
-            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        target = self.path if self.path == ":memory:" else str(Path(self.path).expanduser())
-        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, timeout=5.0)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        for statement in _SQLITE_SCHEMA:
-            conn.execute(statement)
-        self._conn = conn
+        if not self._file.started:
+            self._file.open(_SQLITE_SCHEMA)
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._file.close()
 
     def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError("the watch store is not started; call await store.start() first")
-        return self._conn
+        return self._file.db
 
     async def add(self, watch: Watch, limit: int = MAX_WATCHES_PER_USER) -> Watch:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._db()) as db:
             (count,) = db.execute("SELECT COUNT(*) FROM watches WHERE user_id = ?", (watch.user_id,)).fetchone()
             if count >= limit:
                 raise WatchLimitError(f"you have {count} watches, the most one person can have")
@@ -202,10 +190,6 @@ class SQLiteWatchStore(WatchStore):
                 (watch.chat_id, watch.user_id, created, watch.spec_json(), watch.state_json()),
             )
             db.execute("UPDATE watch_version SET version = version + 1 WHERE id = 1")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         return replace(watch, id=cursor.lastrowid, created_at=created)
 
     async def for_chat(self, chat_id: int) -> list[Watch]:
@@ -219,15 +203,9 @@ class SQLiteWatchStore(WatchStore):
         return self._removed("DELETE FROM watches WHERE chat_id = ?", (chat_id,))
 
     def _removed(self, query: str, params: tuple[Any, ...]) -> int:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._db()) as db:
             count = db.execute(query, params).rowcount
             db.execute("UPDATE watch_version SET version = version + 1 WHERE id = 1")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         return int(count)
 
     async def every(self) -> list[Watch]:
@@ -240,14 +218,18 @@ class SQLiteWatchStore(WatchStore):
     async def save_states(self, watches: list[Watch]) -> None:
         if not watches:
             return
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._db()) as db:
             db.executemany("UPDATE watches SET state = ? WHERE id = ?", [(w.state_json(), w.id) for w in watches])
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+
+
+_POSTGRES_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS liqcalc_watches (id BIGSERIAL PRIMARY KEY, chat_id BIGINT NOT NULL, "
+    "user_id BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL, spec TEXT NOT NULL, state TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS liqcalc_watches_chat ON liqcalc_watches (chat_id)",
+    "CREATE INDEX IF NOT EXISTS liqcalc_watches_user ON liqcalc_watches (user_id)",
+    "CREATE TABLE IF NOT EXISTS liqcalc_watch_version (id INT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
+    "INSERT INTO liqcalc_watch_version (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING",
+)
 
 
 class PostgresWatchStore(WatchStore):
@@ -255,36 +237,19 @@ class PostgresWatchStore(WatchStore):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._conn: Any = None
-        self._lock = asyncio.Lock()
+        self._pg = PgConnection(url, _POSTGRES_SCHEMA, StoreConfigError, "check LIQCALC_DB")
+        self._lock = self._pg.lock
 
     async def start(self) -> None:
         async with self._lock:
-            await self._connection()
+            await self._pg.get()
 
     async def _connection(self) -> Any:
-        import psycopg
-
-        if self._conn is not None and not self._conn.broken:
-            return self._conn
-        conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-        for statement in (
-            "CREATE TABLE IF NOT EXISTS liqcalc_watches (id BIGSERIAL PRIMARY KEY, chat_id BIGINT NOT NULL, "
-            "user_id BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL, spec TEXT NOT NULL, state TEXT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS liqcalc_watches_chat ON liqcalc_watches (chat_id)",
-            "CREATE INDEX IF NOT EXISTS liqcalc_watches_user ON liqcalc_watches (user_id)",
-            "CREATE TABLE IF NOT EXISTS liqcalc_watch_version (id INT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
-            "INSERT INTO liqcalc_watch_version (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING",
-        ):
-            await conn.execute(statement)
-        self._conn = conn
-        return conn
+        return await self._pg.get()
 
     async def close(self) -> None:
         async with self._lock:
-            if self._conn is not None:
-                await self._conn.close()
-                self._conn = None
+            await self._pg.close()
 
     async def _rows(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         async with self._lock:

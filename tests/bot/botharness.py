@@ -7,6 +7,7 @@ buttons that exist). Everything else is the emulator as it is.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import json
@@ -15,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,15 @@ async def polling(application: Application, settings: BotSettings) -> AsyncItera
             await application.updater.stop()
             await application.stop()
             await application.post_shutdown(application)  # type: ignore[misc]
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait in the event loop until ``predicate()`` holds (checked every 50 ms)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("not ready in time")
+        await asyncio.sleep(0.05)
 
 
 async def ask(emu: FakeTelegram, chat_id: int, text: str, **kwargs: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from reliability_helpers import QUIET_LOGGERS, SECRETS, record_texts
 from telegram.ext import Application
 
 from bot.__main__ import RedactingFormatter
+from tests.market.exchange_emulator import ExchangeEmulator
 
 
 class _TokenWatch(logging.Handler):
@@ -74,6 +75,13 @@ def token_never_printed() -> Iterator[None]:
 def emu() -> Iterator[Emulator]:
     """A fresh Bot API emulator on 127.0.0.1."""
     with Emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def exchange() -> Iterator[ExchangeEmulator]:
+    """A fresh exchange emulator on 127.0.0.1 (every venue's public endpoints)."""
+    with ExchangeEmulator() as emulator:
         yield emulator
 
 

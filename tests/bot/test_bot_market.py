@@ -7,31 +7,14 @@ fixtures (tests/market/fixtures/README.md); liquidation prices are checked in te
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from botharness import PRIVATE, ask, running_bot, settings_for
+from botharness import PRIVATE, ask, running_bot, settings_for, until
 from telegram.ext import Application
 
 from core import ContractType
-from tests.market.exchange_emulator import ExchangeEmulator
-
-
-@pytest.fixture
-def exchange() -> Iterator[ExchangeEmulator]:
-    with ExchangeEmulator() as emulator:
-        yield emulator
-
-
-async def _until(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("not ready in time")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -42,7 +25,7 @@ async def market_bot(emu, exchange, tmp_path: Path, monkeypatch) -> AsyncIterato
     async with running_bot(settings) as application:
         book = application.bot_data.market.book
         # the start refresh runs in the background; Binance, Bybit and Gate take a few requests each
-        await _until(lambda: all(book.has_tables(v) for v in ("binance", "bybit", "gate")))
+        await until(lambda: all(book.has_tables(v) for v in ("binance", "bybit", "gate")))
         yield application
 
 
@@ -81,7 +64,7 @@ async def test_a_venue_that_is_down_answers_from_cached_data_with_its_age(market
 
 
 async def test_tiers_lists_what_each_venue_gave(market_bot, emu):
-    await _until(lambda: market_bot.bot_data.market.book.has_tables("mexc"))
+    await until(lambda: market_bot.bot_data.market.book.has_tables("mexc"))
     sent = await ask(emu, PRIVATE, "/tiers")
     assert "Binance: 318 symbols" in sent["text"] and "Bybit: 32 symbols" in sent["text"]
     one = await ask(emu, PRIVATE, "/tiers gate doge")

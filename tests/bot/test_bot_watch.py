@@ -12,31 +12,16 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from botharness import GROUP, PRIVATE, ask, buttons, running_bot, settings_for
+from botharness import GROUP, PRIVATE, ask, buttons, running_bot, settings_for, until
 from telegram.ext import Application
 
-from bot.watch_store import MAX_WATCHES_PER_USER
-from tests.market.exchange_emulator import ExchangeEmulator
+from bot.watch_store import MAX_WATCHES_PER_USER, Watch
 
 INTERVAL = 0.3
-
-
-@pytest.fixture
-def exchange() -> Iterator[ExchangeEmulator]:
-    with ExchangeEmulator() as emulator:
-        yield emulator
-
-
-async def _until(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("not ready in time")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -48,7 +33,7 @@ async def watch_bot(emu, exchange, tmp_path: Path, monkeypatch) -> AsyncIterator
         emu, tmp_path / "settings.sqlite3", market_db=str(tmp_path / "market.sqlite3"), watch_interval=INTERVAL
     )
     async with running_bot(settings) as application:
-        await _until(lambda: application.bot_data.market.book.has_tables("bybit"))
+        await until(lambda: application.bot_data.market.book.has_tables("bybit"))
         yield application
 
 
@@ -175,7 +160,7 @@ async def test_a_429_storm_delays_alerts_and_loses_none(watch_bot, emu, exchange
     liq = _liquidation(started["text"])
     emu.inject_error("sendMessage", 429, retry_after=1, times=3)
     exchange.set_mark("bybit", "ETHUSDT", round(liq / (1 - 0.015), 2))
-    await _until(lambda: len(_alerts(emu, PRIVATE)) >= 1, timeout=20)
+    await until(lambda: len(_alerts(emu, PRIVATE)) >= 1, timeout=20)
     await _settle(6)
     assert len(_alerts(emu, PRIVATE)) == 1
 
@@ -190,7 +175,7 @@ async def test_a_venue_that_is_down_sends_no_alert_from_stale_prices(watch_bot, 
     await _settle(4)
     assert _alerts(emu, PRIVATE) == []
     exchange.faults.clear()
-    await _until(lambda: len(_alerts(emu, PRIVATE)) == 1, timeout=10)
+    await until(lambda: len(_alerts(emu, PRIVATE)) == 1, timeout=10)
 
 
 async def test_the_help_examples_of_the_watch_commands_are_answered(watch_bot, emu) -> None:
@@ -210,3 +195,20 @@ async def test_without_market_data_every_watch_command_says_why(emu, tmp_path) -
         for text in ("/watch eth 3200 20x 500 long bybit", "/watches", "/unwatch 1"):
             answer = (await ask(emu, PRIVATE, text))["text"]
             assert "runs without market data" in answer, (text, answer)
+
+
+async def test_many_alerts_at_once_are_queued_and_each_arrives_once(watch_bot, emu, exchange) -> None:
+    """A crash of the market (here: 120 watches in 120 chats crossing together) queues the alerts behind
+    Telegram's 30 messages/s; none is dropped, none repeated."""
+    store = watch_bot.bot_data.watches
+    chats = [10_000 + i for i in range(120)]
+    for chat in chats:
+        emu.user_sends(chat, "/start")
+        await emu.async_expect("sendMessage", chat_id=chat)
+        await store.add(Watch(chat_id=chat, user_id=chat, label="ETH long (Bybit, 20x)", source="bybit",
+                              market="ETHUSDT", side_sign=1.0, quantity=1.0, liquidation_price=3000.0,
+                              drift_per_paid=0.0, levels=(0.05, 0.02)))  # fmt: skip
+    exchange.set_mark("bybit", "ETHUSDT", 3030)  # 0.99 % from 3,000: every watch crosses both levels at once
+    await until(lambda: sum(len(_alerts(emu, chat)) for chat in chats) >= len(chats), timeout=30)
+    await _settle(6)
+    assert [len(_alerts(emu, chat)) for chat in chats] == [1] * len(chats)

@@ -17,7 +17,6 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,18 +24,10 @@ from botharness import PRIVATE, bot_env, free_port, start_bot, wait_for_port, we
 
 from bot.watch_store import PostgresWatchStore, Watch
 from tests.bot.pg_server import clean_url, server_or_skip
-from tests.market.exchange_emulator import ExchangeEmulator
 
 pytestmark = pytest.mark.slow
 
 INTERVAL = "0.3"
-
-
-@pytest.fixture
-def exchange() -> Iterator[ExchangeEmulator]:
-    with ExchangeEmulator() as emulator:
-        emulator.set_mark("bybit", "ETHUSDT", 3400)
-        yield emulator
 
 
 def _alerts(emu, chat_id: int = PRIVATE) -> list[str]:
@@ -62,6 +53,7 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 
 
 def test_kill_9_between_two_crossings_loses_nothing_and_repeats_nothing(emu, exchange, tmp_path: Path) -> None:
+    exchange.set_mark("bybit", "ETHUSDT", 3400)  # far from liquidation when the watch starts
     env = _env(emu, exchange, str(tmp_path / "bot.sqlite3"), tmp_path / "market.sqlite3")
     first = start_bot(env, tmp_path / "first.log")
     try:
@@ -93,6 +85,7 @@ def postgres():
 
 def test_two_instances_one_poller_and_a_takeover(emu, exchange, postgres, tmp_path: Path) -> None:
     url = clean_url(postgres, "liqcalc_watches", "liqcalc_watch_version", "liqcalc_settings")
+    exchange.set_mark("bybit", "ETHUSDT", 3400)
     emu.user_sends(PRIVATE, "/start")  # the chat exists on the emulator
 
     async def add_watch() -> None:
