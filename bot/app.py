@@ -181,7 +181,7 @@ def build_application(
     data.store = store if store is not None else open_store(settings.db)
     data.limiter = UserRateLimiter(settings.user_rate_limit, settings.user_rate_window)
     data.market = market if market is not None else open_market(settings)
-    if data.market is not None:  # watches follow live marks: without market data there are none
+    if data.market is not None and settings.run_mode != "console":  # watches follow live marks, in Telegram
         data.watches = open_watch_store(settings.db)
 
     application.add_handler(TypeHandler(Update, handlers.gate), group=-1)
@@ -254,12 +254,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     data = application.bot_data
     if data.watches is not None and data.market is not None:
         await data.watches.start()
-        if data.settings.run_mode != "console":
-            data.watcher = Watcher(
-                data.watches, open_lease(data.settings.db), data.market, application.bot,
-                interval=data.settings.watch_interval,
-            )  # fmt: skip
-            data.watcher_task = asyncio.create_task(data.watcher.run())
+        data.watcher = Watcher(
+            data.watches, open_lease(data.settings.db), data.market, application.bot,
+            interval=data.settings.watch_interval,
+        )  # fmt: skip
+        data.watcher_task = asyncio.create_task(data.watcher.run())
     wheel = application.bot_data.settings.wheel
     if wheel is not None:
         application.bot_data.wheel_host = WheelHost(wheel)

@@ -41,6 +41,7 @@ __all__ = [
 UNWATCH_PATTERN = r"^1u\|\d+$"
 WATCH_PATTERN = r"^1w\|"
 NO_MARKET_DATA = "watches follow live mark prices, and this bot runs without market data (LIQCALC_MARKET_DB=off)"
+NO_TELEGRAM = "watches alert you in Telegram: the console chat and liq do not keep running to poll the marks"
 _ALERT = re.compile(r"\balerts?\s*(?:at\s*)?((?:[0-9]+(?:[.,][0-9]+)?\s*%?\s*(?:,|/|and|&)?\s*)+)", re.IGNORECASE)
 _NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
 
@@ -72,6 +73,8 @@ def split_alert(text: str) -> tuple[str, tuple[float, ...]]:
 
 async def watch(update: Update, context: Context) -> None:
     """``/watch <trade> [alert 3%]``."""
+    if context.bot_data.watches is None:  # before reading the trade: nothing to fetch for a watch we refuse
+        raise InvalidInputError(_unavailable(context), field="market")
     text, levels = split_alert(_args(update))
     request, book = await read_trade(context, text, await chat_defaults(update, context))
     await answer(update, context, await watch_request(update, context, request, book, levels))
@@ -88,7 +91,7 @@ async def watch_request(
     data = context.bot_data
     market, store = data.market, data.watches
     if market is None or store is None:
-        raise InvalidInputError(NO_MARKET_DATA, field="market")
+        raise InvalidInputError(_unavailable(context), field="market")
     if request.side is None:
         raise InvalidInputError(
             "a watch needs a side: add long or short, like /watch eth 3200 20x 500 long bybit", field="side"
@@ -133,6 +136,11 @@ async def watch_request(
     return watch_started_text(stored, mark.price, count)
 
 
+def _unavailable(context: Context) -> str:
+    """Why this bot keeps no watches."""
+    return NO_MARKET_DATA if context.bot_data.market is None else NO_TELEGRAM
+
+
 def _drift_per_paid(request: TradeRequest, liquidation_price: float, book: TierBook) -> float:
     """How far the liquidation price moves per USDT of funding paid: the same position with 1 USDT more
     collateral (added margin, or the cross wallet), the sign turned (paying is the opposite of adding)."""
@@ -157,7 +165,7 @@ async def watches(update: Update, context: Context) -> None:
     if chat is None:
         return
     if store is None:
-        await answer(update, context, NO_MARKET_DATA)
+        await answer(update, context, _unavailable(context))
         return
     text, markup = await _listing(context, chat.id, chat.type != ChatType.PRIVATE)
     await answer(update, context, text, reply_markup=markup)
@@ -191,7 +199,7 @@ async def unwatch(update: Update, context: Context) -> None:
     if chat is None or user is None:
         return
     if store is None:
-        await answer(update, context, NO_MARKET_DATA)
+        await answer(update, context, _unavailable(context))
         return
     word = _args(update).strip().lstrip("#")
     if not word.isdigit():

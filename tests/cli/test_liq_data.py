@@ -80,3 +80,11 @@ def test_snapshot_writes_dated_sourced_tables_and_refuses_local_data_by_default(
     table = TierTable.model_validate_json((folder / "okx_ETH-USDT.json").read_text())
     assert table.source.startswith("OKX GET /api/v5/public/position-tiers at http://127.0.0.1:")
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", table.as_of)
+
+
+def test_watch_in_the_terminal_says_where_watches_work(exchange, tmp_path):
+    """``liq`` answers once and exits: a watch there could never alert, so it is refused with the reason."""
+    done = liq(["/watch", "eth", "3200", "20x", "500", "long", "bybit"], exchange, tmp_path)
+    assert "watches alert you in Telegram: the console chat and liq do not keep running" in done.stdout
+    off = run(["/watches"], tmp_path=tmp_path)  # market data off (the tests' default)
+    assert "this bot runs without market data (LIQCALC_MARKET_DB=off)" in off.stdout
