@@ -35,6 +35,7 @@ _logger = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 10.0
 STALE_INTERVALS = 2.0  # quotes older than this many intervals step no watch
+CLOSE_WAIT = 10.0  # seconds a stopping bot waits for alerts still queued
 SAVE_EVERY = 300.0  # seconds between writes of the funding accrual alone (alert state is written at once)
 
 
@@ -67,9 +68,17 @@ class Watcher:
             await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
 
     async def close(self) -> None:
-        """Let queued alerts finish (their state is written when Telegram accepts them), then release."""
-        if self._sending:
-            await asyncio.gather(*self._sending.values(), return_exceptions=True)
+        """Give queued alerts a few seconds to go out, then stop and release the lease.
+
+        An alert still queued then (a long Telegram flood wait) is cancelled without writing its state:
+        the next poller, after the restart or on another instance, sends it again.
+        """
+        tasks = list(self._sending.values())
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=CLOSE_WAIT)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         await self.lease.release()
 
     @property
