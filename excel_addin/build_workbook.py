@@ -80,6 +80,7 @@ Option A - xlwings Lite (Microsoft 365 or Office 2021+ on Windows, Mac or the we
    liqcalc is not on PyPI yet, so never type just liqcalc), numpy, pydantic.
 4. In main.py, put the one line: from excel_addin.udfs import *
 5. Click Restart, wait until the functions load, then press Ctrl+Alt+F9 to recalculate.
+   A cell that still shows #NAME?: select it (a table: its top-left cell), press F2, then Enter.
 
 Option B - classic xlwings (Windows with a local Python)
 1. In a terminal: pip install "C:\\path\\to\\liqcalc-0.1.0-py3-none-any.whl[excel]" (the wheel that
