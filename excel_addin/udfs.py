@@ -1,9 +1,9 @@
 """The ``LIQ_…`` Excel functions: liquidation maths on cells and whole columns.
 
 One module for every xlwings runtime, in the portable decorator subset (``shared/EXCEL.md`` §2):
-classic Windows UDFs (``UDF Modules = excel_addin.udfs``), xlwings Lite (paste this file into
-``main.py``, with liqcalc in ``requirements.txt``) and xlwings Server (import it from
-``custom_functions``). Each function is a thin wrapper: ``excel_addin._cells`` reads the cells,
+classic Windows UDFs (``UDF Modules = excel_addin.udfs``), xlwings Lite (``main.py`` holds the one line
+``from excel_addin.udfs import *``, with the liqcalc wheel in ``requirements.txt``) and xlwings Server
+(import it from ``custom_functions``). Each function is a thin wrapper: ``excel_addin._cells`` reads the cells,
 the core computes (ranges in one call of its numpy twins), and a 2-D list comes back and spills.
 
 Every argument takes one cell or a range; ranges broadcast like Excel's own functions. Empty
