@@ -212,3 +212,12 @@ async def test_many_alerts_at_once_are_queued_and_each_arrives_once(watch_bot, e
     await until(lambda: sum(len(_alerts(emu, chat)) for chat in chats) >= len(chats), timeout=30)
     await _settle(6)
     assert [len(_alerts(emu, chat)) for chat in chats] == [1] * len(chats)
+
+
+async def test_a_watch_typed_without_an_entry_starts_at_the_live_mark(watch_bot, emu) -> None:
+    """``/watch eth 20x 500 long bybit``: as ``/liq`` does, the entry is Bybit's mark (3,400 here)."""
+    started = await ask(emu, PRIVATE, "/watch eth 20x 500 long bybit")
+    assert "🔔 Watching <b>ETH long (Bybit, 20x)</b>" in started["text"]
+    assert "Mark now 3,400:" in started["text"]
+    (watch,) = await watch_bot.bot_data.watches.for_chat(PRIVATE)
+    assert watch.quantity == pytest.approx(500 * 20 / 3400, rel=1e-12)  # margin × leverage / entry at the mark
