@@ -40,6 +40,7 @@ from xml.sax.saxutils import escape
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -123,6 +124,9 @@ def build(path: Path = OUTPUT) -> Path:
         _dca_ladder(cached.sheet(book.create_sheet("DCA ladder")))
         conf = book.create_sheet("xlwings.conf")
         conf["A1"], conf["B1"] = "UDF Modules", "excel_addin.udfs"
+        # no recalculation on open: Excel shows the saved answers until the functions are loaded (openpyxl's
+        # default, fullCalcOnLoad with an old calcId, would recalculate every cell to #NAME? at once)
+        book.calculation = CalcProperties(calcId=191029, fullCalcOnLoad=False)
         book.properties.creator = "liqcalc"
         book.properties.title = "liqcalc liquidation planner"
         book.properties.created = FIXED_TIME

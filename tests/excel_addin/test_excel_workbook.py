@@ -442,6 +442,14 @@ def test_tables_are_dynamic_arrays() -> None:
     assert anchors == arrays > 10
 
 
+def test_excel_does_not_recalculate_on_open() -> None:
+    """Excel shows the saved answers until the functions load only when the file asks for no full
+    recalculation on open and names a current calculation engine (191029: Excel 2016 to 365)."""
+    with zipfile.ZipFile(OUTPUT) as archive:
+        workbook = archive.read("xl/workbook.xml").decode()
+    assert '<calcPr calcId="191029" fullCalcOnLoad="0" />' in workbook
+
+
 def test_harness_aliases_errors_and_ranges(tmp_path: Path) -> None:
     """Office.js saves functions as _xldudf_…; a bad row is an Excel error; unknown names fail."""
     wb = openpyxl.Workbook()
