@@ -21,7 +21,7 @@ from bot.replies import answer
 from bot.watch_store import Watch, WatchLimitError
 from bot.watch_texts import watch_label, watch_started_text, watches_text
 from core import CoreError, InvalidInputError, MarginMode, TradeRequest, calculate, get_venue
-from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE
+from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE, table_for
 from core.enums import ContractType
 from core.tier_data import TierBook
 from core.watch import DEFAULT_LEVELS, parse_levels
@@ -125,6 +125,7 @@ async def watch_request(
         quantity=card.position.quantity if contract is ContractType.LINEAR else 0.0,
         liquidation_price=card.liquidation_price, drift_per_paid=_drift_per_paid(request, card.liquidation_price, book),
         levels=levels, chat_is_group=chat.type != ChatType.PRIVATE,
+        funding_interval_hours=_funding_interval(request, venue_key, book),
     )  # fmt: skip
     try:
         stored = await store.add(new)
@@ -134,6 +135,14 @@ async def watch_request(
         ) from None
     count = sum(1 for w in await store.for_chat(chat.id) if w.user_id == user.id)
     return watch_started_text(stored, mark.price, count)
+
+
+def _funding_interval(request: TradeRequest, venue_key: str, book: TierBook) -> float | None:
+    """The instrument's funding period from its spec (on the fetched table), for venues whose quotes omit it."""
+    try:
+        return table_for(request, get_venue(venue_key), book).funding_interval_hours
+    except CoreError:
+        return None
 
 
 def _unavailable(context: Context) -> str:

@@ -66,6 +66,7 @@ class Watch:
     drift_per_paid: float
     levels: tuple[float, ...]
     chat_is_group: bool = False
+    funding_interval_hours: float | None = None  # from the instrument's spec, where the quotes do not say
     id: int | None = None
     created_at: float = 0.0
     fired: tuple[bool, ...] = (False,) * MAX_LEVELS
@@ -79,7 +80,7 @@ class Watch:
             "label": self.label, "source": self.source, "market": self.market, "side_sign": self.side_sign,
             "quantity": self.quantity, "liquidation_price": self.liquidation_price,
             "drift_per_paid": self.drift_per_paid, "levels": list(self.levels), "chat_is_group": self.chat_is_group,
-            **self.extra,
+            "funding_interval_hours": self.funding_interval_hours, **self.extra,
         })  # fmt: skip
 
     def state_json(self) -> str:
@@ -94,12 +95,13 @@ class Watch:
         watch_id, chat_id, user_id, created_at, spec_text, state_text = row
         spec, state = json.loads(spec_text), json.loads(state_text)
         known = {"label", "source", "market", "side_sign", "quantity", "liquidation_price", "drift_per_paid",
-                 "levels", "chat_is_group"}  # fmt: skip
+                 "levels", "chat_is_group", "funding_interval_hours"}  # fmt: skip
         return cls(
             chat_id=int(chat_id), user_id=int(user_id), label=spec["label"], source=spec["source"],
             market=spec["market"], side_sign=float(spec["side_sign"]), quantity=float(spec["quantity"]),
             liquidation_price=float(spec["liquidation_price"]), drift_per_paid=float(spec["drift_per_paid"]),
-            levels=tuple(spec["levels"]), chat_is_group=bool(spec.get("chat_is_group", False)), id=int(watch_id),
+            levels=tuple(spec["levels"]), chat_is_group=bool(spec.get("chat_is_group", False)),
+            funding_interval_hours=spec.get("funding_interval_hours"), id=int(watch_id),
             created_at=float(created_at), fired=tuple(state["fired"]), liquidated=bool(state["liquidated"]),
             funding_paid=float(state["funding_paid"]), stepped_at=state["stepped_at"],
             extra={k: v for k, v in spec.items() if k not in known},

@@ -146,9 +146,11 @@ class Watcher:
                 continue
             quote = found[0]
             marks[rows] = quote.mark_price
-            if quote.funding_rate is not None and quote.funding_interval_hours:
+            if quote.funding_rate is not None:
                 rates[rows] = quote.funding_rate
-                intervals[rows] = quote.funding_interval_hours * 3600.0
+                # the quote's funding period, else the instrument spec's the watch took when it started
+                hours = quote.funding_interval_hours or loaded.funding_hours[rows]
+                intervals[rows] = hours * 3600.0
         return marks, rates, intervals
 
     def _fresh(self, source: str, fetched: bool, age: float | None) -> bool:
@@ -193,6 +195,7 @@ class _Loaded:
     stepped_at: FloatArray
     row_of: dict[int, int]
     by_market: dict[tuple[str, str], npt.NDArray[np.intp]]
+    funding_hours: FloatArray  # each watch's funding period from its instrument spec (NaN: unknown)
 
     @classmethod
     def of(cls, watches: list[Watch], previous: _Loaded | None = None) -> _Loaded:
@@ -206,6 +209,7 @@ class _Loaded:
             stepped_at=np.array([np.nan if w.stepped_at is None else w.stepped_at for w in watches], dtype=np.float64),
             row_of={w.id: row for row, w in enumerate(watches) if w.id is not None},
             by_market={key: np.asarray(rows, dtype=np.intp) for key, rows in groups.items()},
+            funding_hours=np.array([w.funding_interval_hours or np.nan for w in watches], dtype=np.float64),
         )  # fmt: skip
 
     def take(self, stepped: WatchArrays, rows: BoolArray, now: float) -> None:

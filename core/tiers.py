@@ -61,6 +61,7 @@ class TierTable(BaseModel):
     contract: ContractType = ContractType.LINEAR
     contract_size: Annotated[float, Field(gt=0)] = 1.0
     tick_size: Annotated[float, Field(gt=0)] | None = None  # the instrument's price step; None: unknown
+    funding_interval_hours: Annotated[float, Field(gt=0)] | None = None  # the instrument's funding period
     bound_unit: BoundUnit = BoundUnit.QUOTE_NOTIONAL
     marginal: bool = True
     margin_mode: MarginMode | None = None  # the one mode the venue published this table for; None: both

@@ -66,6 +66,8 @@ def _with_specs(parsed: tiers.Parsed, found: Mapping[str, Spec], *, by_family: b
         update: dict[str, Any] = {"tick_size": spec.tick_size, "symbol": spec.base.upper()}
         if spec.contract is ContractType.INVERSE:
             update["contract_size"] = spec.contract_size
+        if spec.funding_interval_hours:
+            update["funding_interval_hours"] = spec.funding_interval_hours
         out.tables.append(table.model_copy(update=update))
     return out
 

@@ -221,3 +221,5 @@ async def test_a_watch_typed_without_an_entry_starts_at_the_live_mark(watch_bot,
     assert "Mark now 3,400:" in started["text"]
     (watch,) = await watch_bot.bot_data.watches.for_chat(PRIVATE)
     assert watch.quantity == pytest.approx(500 * 20 / 3400, rel=1e-12)  # margin × leverage / entry at the mark
+    # Bybit's tickers carry the funding rate, not its period: the watch took it from instruments-info (480 min)
+    assert watch.funding_interval_hours == 8.0
