@@ -312,15 +312,15 @@ class PostgresStore(SettingsStore):
                 )
 
 
-def open_store(location: str) -> SettingsStore:
-    """The store for ``LIQCALC_DB``: a ``postgresql://`` URL or an SQLite file path (not started yet).
+def database_location(location: str) -> tuple[bool, str]:
+    """``LIQCALC_DB`` read once for every store: ``(True, url)`` for PostgreSQL, ``(False, path)`` for SQLite.
 
     Raises:
-        StoreConfigError: a PostgreSQL URL without psycopg installed, or another URL scheme.
+        StoreConfigError: a URL scheme other than ``postgresql://``, ``postgres://`` or ``sqlite:///``.
     """
     text = location.strip()
     if text.startswith(("postgresql://", "postgres://")):
-        return PostgresStore(text)
+        return True, text
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite:///")
     elif "://" in text:
@@ -328,4 +328,14 @@ def open_store(location: str) -> SettingsStore:
         raise StoreConfigError(
             f"LIQCALC_DB scheme {scheme!r} is not supported; give a file path (SQLite) or a postgresql:// URL"
         )
-    return SQLiteStore(text or "liqcalc.sqlite3")
+    return False, text or "liqcalc.sqlite3"
+
+
+def open_store(location: str) -> SettingsStore:
+    """The store for ``LIQCALC_DB``: a ``postgresql://`` URL or an SQLite file path (not started yet).
+
+    Raises:
+        StoreConfigError: a PostgreSQL URL without psycopg installed, or another URL scheme.
+    """
+    postgres, where = database_location(location)
+    return PostgresStore(where) if postgres else SQLiteStore(where)

@@ -16,10 +16,11 @@ from telegram.constants import ChatType
 from bot import keyboards
 from bot.context import Context
 from bot.formatting import esc
-from bot.handlers import READY_SECONDS, _acknowledge, _args, chat_defaults, read_trade
+from bot.handlers import _acknowledge, _args, chat_defaults, read_trade
 from bot.replies import answer
 from bot.watch_store import Watch, WatchLimitError
 from bot.watch_texts import watch_label, watch_started_text, watches_text
+from bot.watcher import STALE_INTERVALS
 from core import CoreError, InvalidInputError, MarginMode, TradeRequest, calculate, get_venue
 from core.calculator import DEFAULT_SYMBOL, DEFAULT_VENUE, table_for
 from core.enums import ContractType
@@ -196,8 +197,8 @@ def _fresh_mark(context: Context, watch: Watch) -> float | None:
         return None
     found = market.book.quote(watch.source, watch.market)
     age = market.book.quotes_age(watch.source)
-    if found is None or age is None or age > 2 * max(context.bot_data.settings.watch_interval, READY_SECONDS):
-        return None
+    if found is None or age is None or age > STALE_INTERVALS * context.bot_data.settings.watch_interval:
+        return None  # as stale as the poller would refuse to alert from
     return found[0].mark_price
 
 

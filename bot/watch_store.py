@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.db import PgConnection, SqliteFile, immediate
-from bot.store import StoreConfigError
+from bot.store import StoreConfigError, database_location
 from core.watch import MAX_LEVELS
 
 __all__ = [
@@ -393,18 +393,15 @@ class PostgresLease(Lease):
 
 def open_watch_store(location: str) -> WatchStore:
     """The watch store beside the settings (``LIQCALC_DB``): PostgreSQL for a URL, else SQLite."""
-    text = location.strip()
-    if text.startswith(("postgresql://", "postgres://")):
-        return PostgresWatchStore(text)
-    return SQLiteWatchStore(text.removeprefix("sqlite:///") or "liqcalc.sqlite3")
+    postgres, where = database_location(location)
+    return PostgresWatchStore(where) if postgres else SQLiteWatchStore(where)
 
 
 def open_lease(location: str) -> Lease:
     """The poller's lease for the same location."""
-    text = location.strip()
-    if text.startswith(("postgresql://", "postgres://")):
-        return PostgresLease(text)
-    path = text.removeprefix("sqlite:///") or "liqcalc.sqlite3"
-    if path == ":memory:":  # a database of this process alone: a lock of this process alone
+    postgres, where = database_location(location)
+    if postgres:
+        return PostgresLease(where)
+    if where == ":memory:":  # a database of this process alone: a lock of this process alone
         return FileLease(Path(tempfile.gettempdir()) / f"liqcalc-{os.getpid()}-memory.watch-lock")
-    return FileLease(Path(path).expanduser().with_name(Path(path).name + ".watch-lock"))
+    return FileLease(Path(where).expanduser().with_name(Path(where).name + ".watch-lock"))

@@ -121,11 +121,8 @@ class MarketBook:
 
     def mark(self, venue: str, symbol: str, contract: ContractType = ContractType.LINEAR) -> MarketPrice | None:
         """The venue's mark for ``symbol`` (the textbook venue: the first venue that has one), with its age."""
-        for source in price_sources(venue, contract):
-            found = self._mark(source, symbol, contract)
-            if found is not None:
-                return found
-        return None
+        found = self.mark_source(venue, symbol, contract)
+        return None if found is None else found[1]
 
     def _mark(self, source: str, symbol: str, contract: ContractType) -> MarketPrice | None:
         entry = self._quotes.get(source)
