@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot.pg_server import PgServer, server_or_skip
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,3 +23,11 @@ def built_dist(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     yield folder
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PgServer]:
+    """One real PostgreSQL server for every test that asks for it (each cleans its own tables with
+    ``clean_url``); skipped where the binaries are missing, failed where ``.ci/run`` requires them."""
+    with server_or_skip() as server:
+        yield server

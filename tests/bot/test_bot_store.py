@@ -16,17 +16,10 @@ import textwrap
 
 import pytest
 from botharness import PRIVATE, ROOT, ask, running_bot, settings_for
-from pg_server import clean_url, server_or_skip
+from pg_server import clean_url
 
 from bot.store import ChatSettings, PostgresStore, Scope, SQLiteStore, StoreConfigError, open_store
 from core.enums import MarginMode
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    """One PostgreSQL server for this module's tests."""
-    with server_or_skip() as server:
-        yield server
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pytest
 from botharness import PRIVATE, bot_env, free_port, start_bot, wait_for_port, webhook_env
 
 from bot.watch_store import PostgresWatchStore, Watch
-from tests.bot.pg_server import clean_url, server_or_skip
+from tests.bot.pg_server import clean_url
 
 pytestmark = pytest.mark.slow
 
@@ -75,12 +75,6 @@ def test_kill_9_between_two_crossings_loses_nothing_and_repeats_nothing(emu, exc
         assert "4.0 %" in alerts[0] and "1.5 %" in alerts[1]
     finally:
         _kill(second)
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with server_or_skip() as server:
-        yield server
 
 
 def test_two_instances_one_poller_and_a_takeover(emu, exchange, postgres, tmp_path: Path) -> None:

@@ -28,13 +28,7 @@ from bot.watch_store import (
     open_lease,
     open_watch_store,
 )
-from tests.bot.pg_server import clean_url, server_or_skip
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with server_or_skip() as server:
-        yield server
+from tests.bot.pg_server import clean_url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

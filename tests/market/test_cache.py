@@ -12,13 +12,7 @@ import pytest
 
 from core.tiers import Tier, TierTable
 from market.cache import PostgresCache, Run, SQLiteCache, open_cache
-from tests.bot.pg_server import clean_url, server_or_skip
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with server_or_skip() as server:
-        yield server
+from tests.bot.pg_server import clean_url
 
 
 @pytest.fixture
