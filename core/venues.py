@@ -7,6 +7,7 @@ and how prices are rounded.
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Annotated
 
@@ -197,7 +198,9 @@ def get_venue(name: str) -> Venue:
     venue = VENUES.get(key)
     if venue is None:
         known = ", ".join(VENUES)
-        raise InvalidInputError(f"venue {name!r} is unknown; type one of: {known}", field="venue")
+        close = difflib.get_close_matches(key, [*VENUES, *_ALIASES], n=1, cutoff=0.75)
+        hint = f"did you mean {_ALIASES.get(close[0], close[0])}? " if close else ""
+        raise InvalidInputError(f"venue {name!r} is unknown; {hint}type one of: {known}", field="venue")
     return venue
 
 

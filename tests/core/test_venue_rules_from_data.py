@@ -93,3 +93,17 @@ def test_bitget_maintenance_margin_is_slices_plus_the_taker_fee() -> None:
     table = TierTable(venue="bitget", symbol="BTC", market="BTCUSDT", tiers=tiers, as_of="test", source="test")
     result = calculate(parse_trade("100000 qty 3.3 10x long bitget"), book=OneTable(table))
     assert result.maintenance_margin_at_entry == pytest.approx(1_648.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [("binanse", "did you mean binance? "), ("bybitt", "did you mean bybit? "), ("hyperliq", "did you mean hyperliquid? "),
+     ("nasdaq", "")],
+)  # fmt: skip
+def test_a_mistyped_venue_gets_the_likely_one(typed: str, hint: str) -> None:
+    """Excel's venue cell and /settings go through get_venue: a typo is answered with the closest venue."""
+    from core import InvalidInputError, get_venue
+
+    with pytest.raises(InvalidInputError) as refused:
+        get_venue(typed)
+    assert refused.value.message.startswith(f"venue {typed!r} is unknown; {hint}type one of: textbook, binance")
